@@ -1,0 +1,13 @@
+/**
+ * @module upstream-sim
+ * A simulated OpenAI-compatible upstream that follows preference directives: for tests, the offline demo and the
+ * benchmarks. Start it with {@link startSimulatedUpstream}.
+ */
+export { startSimulatedUpstream } from './server.js';
+export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions } from './server.js';
+export { parseFaultHeader } from './faults.js';
+export type { SimFault } from './faults.js';
+export { competenceAt, generateReply } from './text-model.js';
+export type { Coverage, Reply, ReplyOptions } from './text-model.js';
+export { countTokens } from './tokens.js';
+export { contentWords, readDirectiveWeights, userQuestion } from './directive-reader.js';

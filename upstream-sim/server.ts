@@ -1,0 +1,232 @@
+/**
+ * @module server
+ * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol and answers according to the
+ * preference directive it receives (see `text-model.ts`). Tests, the demo server and the benchmarks use it as the
+ * upstream: it records every request, counts clients that went away, models latency, and injects faults.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { contentText, type ChatCompletionCreateParams, type Model } from '../core/openai.js';
+import { FaultQueue, type SimFault } from './faults.js';
+import { sendCompletion, sendError, streamCompletion } from './respond.js';
+import { generateReply, type Coverage, type Reply } from './text-model.js';
+import { countTokens } from './tokens.js';
+
+/** Options of {@link startSimulatedUpstream}; every field is optional. */
+export interface SimulatedUpstreamOptions {
+  /** Default 0 (any free port). The host is always 127.0.0.1. */
+  port?: number;
+  /** Time to first token, ms; default 0. */
+  ttftMs?: number;
+  /** Generation speed; default 0 = instant. Non-stream answers wait ttft + tokens / speed; streams are paced. */
+  tokensPerSecond?: number;
+  /** Directive angles where the model is fully competent; default −90°…90° (competent everywhere that is sane). */
+  coverage?: Coverage;
+  /** σ of the competence fall-off outside the coverage, degrees; default 25. */
+  falloffDeg?: number;
+  /** Ids listed by `GET /v1/models`; default `['prefsel-sim']`. Any model id is accepted on completions. */
+  models?: string[];
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+}
+
+/** One request as the simulator received it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The parsed JSON body (undefined for GET or unparseable bodies). */
+  body: ChatCompletionCreateParams | undefined;
+}
+
+/** A running simulator. */
+export interface SimulatedUpstream {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
+  readonly url: string;
+  /** Every request received, in arrival order. */
+  readonly received: RecordedRequest[];
+  /** Requests whose client went away before the answer was complete. */
+  readonly aborted: number;
+  /** Chat requests being worked on right now. */
+  readonly inFlight: number;
+  /** Queues a fault for the next matching request(s). */
+  inject(fault: SimFault): void;
+  /** Clears recorded requests, counters and faults (for reuse across tests). */
+  reset(): void;
+  /** Stops the server and drops open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the simulator.
+ * @param [options.ttftMs=0] @param [options.tokensPerSecond=0] @param [options.coverage={fromDeg:-90,toDeg:90}]
+ * @param [options.falloffDeg=25] @param [options.models=['prefsel-sim']]
+ * @returns the running simulator; call `close()` when done.
+ * @example
+ * const sim = await startSimulatedUpstream({ coverage: { fromDeg: -45, toDeg: 0 } });
+ * await fetch(`${sim.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages }) });
+ * await sim.close();
+ */
+export async function startSimulatedUpstream(options: SimulatedUpstreamOptions = {}): Promise<SimulatedUpstream> {
+  const config = {
+    ttftMs: options.ttftMs ?? 0,
+    tokensPerSecond: options.tokensPerSecond ?? 0,
+    coverage: options.coverage ?? { fromDeg: -90, toDeg: 90 },
+    falloffDeg: options.falloffDeg ?? 25,
+    models: options.models ?? ['prefsel-sim'],
+  };
+  const state = { received: [] as RecordedRequest[], aborted: 0, inFlight: 0, counter: 0 };
+  const faults = new FaultQueue();
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, { status: 500, message: `simulator bug: ${String(err)}` });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '');
+    const raw = await readBody(req);
+    let body: ChatCompletionCreateParams | undefined;
+    try {
+      body = raw ? (JSON.parse(raw) as ChatCompletionCreateParams) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+    state.received.push({ method: req.method ?? 'GET', path, headers, body });
+    if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
+      return sendError(res, { status: 401, message: 'Incorrect API key provided.' });
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      const data: Model[] = config.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'prefsel-sim' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
+      return;
+    }
+    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+      return sendError(res, { status: 404, message: `Unknown route ${req.method} ${path}` });
+    }
+    if (!body || typeof body.model !== 'string') return sendError(res, { status: 400, message: 'model is required', param: 'model' });
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return sendError(res, { status: 400, message: 'messages must be a non-empty array', param: 'messages' });
+    }
+    state.inFlight++;
+    // The client going away (or its AbortSignal firing) closes the socket before the answer ended.
+    const gone = new AbortController();
+    res.on('close', () => {
+      state.inFlight--;
+      if (!res.writableEnded) {
+        state.aborted++;
+        gone.abort();
+      }
+    });
+    const fault = faults.take(body, headers['x-sim-fault']);
+    await answer(res, { body, fault, signal: gone.signal });
+  }
+
+  async function answer(res: ServerResponse, ctx: { body: ChatCompletionCreateParams; fault: SimFault | undefined; signal: AbortSignal }): Promise<void> {
+    const { body, fault, signal } = ctx;
+    try {
+      if (fault?.stallMs) await sleep(fault.stallMs, signal);
+      if (fault?.status !== undefined) {
+        return sendError(res, {
+          status: fault.status,
+          message: `Simulated upstream failure (${fault.status}).`,
+          ...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {}),
+          ...(fault.body !== undefined ? { body: fault.body } : {}),
+        });
+      }
+      const n = Math.max(1, Math.floor(body.n ?? 1));
+      const replies = Array.from({ length: n }, (_, choiceIndex) => replyFor(body, { fault, choiceIndex }));
+      const promptTokens = body.messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
+      const completionTokens = replies.reduce((sum, r) => sum + r.completionTokens, 0);
+      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      const identity = { id: `chatcmpl-sim-${++state.counter}`, created: Math.floor(Date.now() / 1000), model: body.model };
+      await sleep(config.ttftMs, signal);
+      if (body.stream) {
+        const pace = (piece: string) => sleep(tokenMs(countTokens(piece)), signal);
+        const includeUsage = body.stream_options?.include_usage === true;
+        await streamCompletion(res, { identity, replies, usage, includeUsage, pace });
+        return;
+      }
+      await sleep(tokenMs(completionTokens), signal);
+      sendCompletion(res, { identity, replies, usage });
+    } catch (err) {
+      if (signal.aborted) return; // the client left; stop working, nothing to send
+      throw err;
+    }
+  }
+
+  function replyFor(body: ChatCompletionCreateParams, ctx: { fault: SimFault | undefined; choiceIndex: number }): Reply {
+    if (ctx.fault?.content !== undefined) {
+      const content = ctx.fault.content;
+      return { content, finishReason: 'stop', completionTokens: countTokens(content), angleDeg: 0, competence: 1 };
+    }
+    return generateReply({
+      messages: body.messages,
+      seed: body.seed,
+      temperature: body.temperature,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      coverage: config.coverage,
+      falloffDeg: config.falloffDeg,
+      choiceIndex: ctx.choiceIndex,
+    });
+  }
+
+  const tokenMs = (tokens: number): number => (config.tokensPerSecond > 0 ? (tokens / config.tokensPerSecond) * 1000 : 0);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    received: state.received,
+    get aborted() {
+      return state.aborted;
+    },
+    get inFlight() {
+      return state.inFlight;
+    },
+    inject: (fault) => faults.inject(fault),
+    reset() {
+      state.received.length = 0;
+      state.aborted = 0;
+      faults.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Resolves after `ms`, or rejects at once when the signal fires (so an abandoned request stops working). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
