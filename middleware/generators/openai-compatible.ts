@@ -1,0 +1,177 @@
+/**
+ * @module openai-compatible
+ * The default {@link Generator}: any OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, TGI, llama.cpp server,
+ * Ollama, OpenAI) through `@huggingface/inference`'s `endpointUrl`, or a Hugging Face Inference Provider when no
+ * base URL is given. It never retries on its own (`retry_on_error: false`; the engine owns the retry policy), passes
+ * the caller's signal to every request, and cancels the HTTP body when a stream consumer stops early. Failures become
+ * `UpstreamError` with the upstream's status, message and `Retry-After`.
+ */
+import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
+import { isAbortError, UpstreamError } from '../../core/errors.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
+import type { CallOptions, Generator } from '../../core/ports.js';
+
+/** hf's own request type (its `ChatCompletionInput` lives in a package we do not depend on directly). */
+type HfChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
+
+/** Options of {@link createOpenAICompatibleGenerator}. */
+export interface OpenAICompatibleGeneratorOptions {
+  /** Base URL including `/v1`, e.g. `http://localhost:8000/v1`. Unset: route through Hugging Face Inference Providers. */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer <apiKey>` (an `hf_` token for Hugging Face providers). */
+  apiKey?: string;
+  /** Hugging Face provider (`together`, `auto`, …) when no `baseUrl` is given; default `auto`. */
+  provider?: string;
+  /** Replaces the global `fetch` (tests, proxies). */
+  fetch?: typeof fetch;
+  /** Maps the client's model id to the upstream's (e.g. an alias table). Default: unchanged. */
+  mapModel?: (model: string) => string;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** Report name; default `openai-compatible`. */
+  name?: string;
+}
+
+/**
+ * Creates the default generator.
+ * @param [options.baseUrl] OpenAI-compatible base URL with `/v1`; unset routes to Hugging Face providers.
+ * @returns a {@link Generator} with `complete`, `stream` and (with a base URL) `listModels`.
+ * @example
+ * const generator = createOpenAICompatibleGenerator({ baseUrl: 'http://localhost:8000/v1' });
+ * const completion = await generator.complete({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+ */
+export function createOpenAICompatibleGenerator(options: OpenAICompatibleGeneratorOptions = {}): Generator {
+  const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+  const client = new InferenceClient(options.apiKey ?? '');
+  const mapModel = options.mapModel ?? ((model: string) => model);
+  const where = baseUrl ?? `Hugging Face provider ${options.provider ?? 'auto'}`;
+
+  /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
+  function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
+    let last: Response | undefined;
+    const inner = options.fetch ?? fetch;
+    const wrapped: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers);
+      for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
+      last = await inner(input, { ...init, headers });
+      return last;
+    };
+    return { fetch: wrapped, last: () => last };
+  }
+
+  function args(params: ChatCompletionCreateParams): HfChatArgs {
+    // Our params are a superset of hf's ChatCompletionInput (wire-compatible); hf forwards unknown fields verbatim.
+    const body = { ...params, model: mapModel(params.model) } as unknown as HfChatArgs;
+    // hf validates the provider name at call time and throws an input error naming the valid ones.
+    return baseUrl ? { ...body, endpointUrl: baseUrl } : { ...body, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
+  }
+
+  const generator: Generator = {
+    name: options.name ?? 'openai-compatible',
+
+    async complete(params, callOptions = {}) {
+      // A candidate call is never a stream, whatever the client asked for.
+      const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
+      const http = callFetch();
+      try {
+        const out = await client.chatCompletion(args(rest as ChatCompletionCreateParams), {
+          signal: callOptions.signal,
+          retry_on_error: false,
+          fetch: http.fetch,
+        });
+        return out as unknown as ChatCompletion;
+      } catch (err) {
+        throw toUpstreamError(err, { where, response: http.last(), signal: callOptions.signal });
+      }
+    },
+
+    async *stream(params, callOptions = {}) {
+      // Our own controller: hf only releases the reader lock when the consumer stops, so aborting is what closes the socket.
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(callOptions.signal?.reason);
+      if (callOptions.signal?.aborted) onAbort();
+      callOptions.signal?.addEventListener('abort', onAbort, { once: true });
+      const http = callFetch();
+      try {
+        const chunks = client.chatCompletionStream(args({ ...params, stream: true }), {
+          signal: controller.signal,
+          retry_on_error: false,
+          fetch: http.fetch,
+        });
+        for await (const chunk of chunks) yield chunk as unknown as ChatCompletionChunk;
+      } catch (err) {
+        throw toUpstreamError(err, { where, response: http.last(), signal: controller.signal });
+      } finally {
+        callOptions.signal?.removeEventListener('abort', onAbort);
+        controller.abort();
+      }
+    },
+  };
+
+  if (baseUrl) {
+    generator.listModels = async (callOptions: CallOptions = {}): Promise<Model[]> => {
+      const http = callFetch();
+      let res: Response;
+      try {
+        res = await http.fetch(`${baseUrl}/models`, {
+          headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+          ...(callOptions.signal ? { signal: callOptions.signal } : {}),
+        });
+      } catch (err) {
+        throw toUpstreamError(err, { where, response: undefined, signal: callOptions.signal });
+      }
+      const body: unknown = await res.json().catch(() => undefined);
+      if (!res.ok) throw upstreamError({ where, status: res.status, body, response: res });
+      const data = (body as { data?: unknown } | undefined)?.data;
+      if (!Array.isArray(data)) throw upstreamError({ where, status: res.status, body: 'GET /models answered without a data array', response: res });
+      return data as Model[];
+    };
+  }
+  return generator;
+}
+
+interface ErrorContext {
+  where: string;
+  response: Response | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** Maps whatever the hf client or fetch threw to an `UpstreamError`; aborts pass through untouched. */
+function toUpstreamError(err: unknown, context: ErrorContext): unknown {
+  const { where, response, signal } = context;
+  if (signal?.aborted || isAbortError(err)) return err;
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof InferenceClientProviderApiError) {
+    return upstreamError({ where, status: err.httpResponse.status, body: err.httpResponse.body, response, cause: err });
+  }
+  if (err instanceof InferenceClientProviderOutputError) {
+    // A 2xx whose body is not a chat completion: still the upstream's fault, so a bad gateway.
+    return new UpstreamError(`Upstream ${where} returned an invalid chat completion: ${err.message}`, response?.status ?? null, { cause: err });
+  }
+  const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+  return new UpstreamError(`Upstream ${where} is unreachable: ${reason}`, null, { cause: err });
+}
+
+/** One place that builds an `UpstreamError` from an upstream answer (status, OpenAI/TGI/plain body, Retry-After). */
+function upstreamError(options: { where: string; status: number; body: unknown; response: Response | undefined; cause?: unknown }): UpstreamError {
+  const { where, status, body, response } = options;
+  const retryAfter = response?.headers.get('retry-after');
+  return new UpstreamError(`Upstream ${where} answered ${status}: ${messageOf(body)}`, status, {
+    cause: options.cause,
+    ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+  });
+}
+
+/** The message of an error body: OpenAI `{error:{message}}`, TGI `{error}`, FastAPI `{detail}`, `{message}` or text. */
+function messageOf(body: unknown): string {
+  if (typeof body === 'string') return body.trim() || 'no message';
+  if (body && typeof body === 'object') {
+    const b = body as { error?: unknown; detail?: unknown; message?: unknown };
+    if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') {
+      return (b.error as { message: string }).message;
+    }
+    for (const value of [b.error, b.detail, b.message]) if (typeof value === 'string') return value;
+    return JSON.stringify(body).slice(0, 500);
+  }
+  return 'no message';
+}
