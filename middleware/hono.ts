@@ -1,0 +1,215 @@
+/**
+ * @module hono
+ * Preference selection as Hono middleware: serves `POST …/chat/completions` inside any Hono app, in the OpenAI
+ * wire format (JSON and SSE), with prefsel's `preference` / `selection` extensions in the body or as headers.
+ *
+ * Behaviour worth knowing:
+ * - Selection happens before the first byte, so errors are real HTTP statuses. A stream holds its 200 back for up
+ *   to `keepAliveMs`; if selection takes longer, the stream starts with `: keep-alive` comments and a late failure
+ *   is sent as `data: {"error":{…}}` (openai-node throws it as `APIError`).
+ * - Requests with `tools` or a non-text `response_format` pass through with strategy `none` (the reward model
+ *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
+ * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
+ *   the engine's queue, retries and deadline, and the response carries no selection report.
+ * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
+ *   finish chunk (`finish_reason` set) of a stream.
+ * - The client disconnecting aborts every upstream call of its request.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import type { ChatCompletionChunk } from '../core/openai.js';
+import type { Selector } from '../core/selector.js';
+import type { Selection } from '../core/types.js';
+import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { REPORT_HEADERS } from './http/headers.js';
+import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
+import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
+import { reportHeaders, selectionReport } from './http/report.js';
+import { replayChunks, SSE_DONE, sseData } from './http/sse.js';
+
+/** What the middleware puts on the context, typed for every app (`c.get('prefselSelection')`). */
+export interface PrefselVariables {
+  /** The validated request. */
+  prefselRequest: ParsedChatRequest;
+  /** The finished selection (absent for pass-through streams). */
+  prefselSelection: Selection;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap extends PrefselVariables {}
+}
+
+/** Options of {@link preferenceSelection}. */
+export interface PreferenceSelectionOptions {
+  /** The engine (`createSelector(...)`). */
+  readonly selector: Selector;
+  /**
+   * Longest time a stream holds back its 200 waiting for the selection, and the keep-alive period after that.
+   * Minimum: `1`.
+   * @default 1500
+   */
+  readonly keepAliveMs?: number;
+  /**
+   * Largest `selection.k` a client may ask for. Minimum: `1`.
+   * @default 16
+   */
+  readonly maxK?: number;
+  /**
+   * Approximate characters per content chunk when a selected answer is replayed as a stream. Minimum: `1`.
+   * @default 24
+   */
+  readonly chunkChars?: number;
+  /**
+   * Maps the client's model name to the upstream's; `null`/`undefined` means unknown (404 `model_not_found`).
+   * @default identity
+   */
+  readonly resolveModel?: (model: string) => string | null | undefined;
+  /** Called with every finished selection (metrics, logs). Must not throw. */
+  readonly onSelection?: (selection: Selection, c: Context) => void;
+  /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
+  readonly onStreamError?: (err: unknown, c: Context) => void;
+}
+
+const defaults = {
+  keepAliveMs: 1500,
+  maxK: 16,
+  chunkChars: 24,
+  resolveModel: (model: string): string | null | undefined => model,
+  onSelection: (): void => {},
+  onStreamError: (): void => {},
+} satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`Expected \`${name}\` to be an integer >= 1, got \`${String(value)}\` (${typeof value})`);
+  }
+  return value;
+}
+
+/**
+ * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
+ * `POST …/chat/completions` and passes every other request to `next()`. Errors are thrown as `PrefselError`s,
+ * which Hono's default handler already renders in the OpenAI shape (or use `errorResponse` in `app.onError`).
+ *
+ * @param options.selector - the engine.
+ * @param [options.keepAliveMs=1500] - header hold-back and keep-alive period of streams.
+ * @param [options.maxK=16] - cap on the candidates one request may ask for.
+ * @returns the Hono middleware.
+ * @example
+ * const app = new Hono();
+ * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
+ */
+export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
+  const opts = { ...defaults, ...options };
+  positiveInteger('keepAliveMs', opts.keepAliveMs);
+  positiveInteger('maxK', opts.maxK);
+  positiveInteger('chunkChars', opts.chunkChars);
+  const { selector } = opts;
+  const parse = createRequestParser({ attributes: selector.attributes, maxK: opts.maxK, defaults: selector.defaults });
+
+  return async function preferenceSelection(c, next) {
+    if (c.req.method !== 'POST' || !c.req.path.endsWith('/chat/completions')) return next();
+
+    const request = await parse(c.req.raw);
+    const upstreamModel = opts.resolveModel(request.model);
+    if (upstreamModel == null) {
+      throw new NotFoundError(`The model \`${request.model}\` does not exist or is not served by this proxy.`, {
+        code: 'model_not_found',
+        param: 'model',
+      });
+    }
+    c.set('prefselRequest', request);
+    const params = { ...request.params, model: upstreamModel };
+    const meta = newResponseMeta(request.model);
+
+    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
+    const abort = new AbortController();
+    const clientSignal = c.req.raw.signal;
+    const onClientAbort = () => abort.abort(clientSignal.reason);
+    if (clientSignal.aborted) onClientAbort();
+    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    const asClientError = (err: unknown): unknown => (isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err);
+    const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
+
+    const stream = selector.generator.stream;
+    if (request.stream && request.selection.strategy === 'none' && stream) {
+      const upstream = stream.call(selector.generator, { ...params, stream: true, ...streamOptions(request) }, { signal: abort.signal });
+      const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
+      const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
+      return c.body(body, 200, headers);
+    }
+
+    const selecting = selector
+      .select(
+        { params, ...(request.preference ? { preference: request.preference } : {}), selection: request.selection },
+        { signal: abort.signal },
+      )
+      .then(
+        (selection) => {
+          c.set('prefselSelection', selection);
+          opts.onSelection(selection, c);
+          return selection;
+        },
+        (err: unknown) => Promise.reject(asClientError(err)),
+      );
+
+    if (!request.stream) {
+      const selection = await selecting;
+      return c.json(renderCompletion(selection, request, meta), 200, reportHeaders(selection));
+    }
+    const ready = selecting.then((selection): EventSource => ({
+      headers: reportHeaders(selection),
+      events: replayEvents(selection, request, { meta, chunkChars: opts.chunkChars }),
+    }));
+    const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
+    return c.body(body, 200, headers);
+  };
+}
+
+/** The client's `stream_options`, forwarded on pass-through so the upstream adds its usage chunk. */
+function streamOptions(request: ParsedChatRequest) {
+  return request.includeUsage ? { stream_options: { include_usage: true } } : {};
+}
+
+/** A finished selection as SSE frames, `[DONE]` last. */
+function* replayEvents(
+  selection: Selection,
+  request: ParsedChatRequest,
+  options: { meta: ResponseMeta; chunkChars: number },
+): Generator<string> {
+  const chunks = replayChunks(selectedChoices(selection, request.n), {
+    meta: options.meta,
+    includeUsage: request.includeUsage,
+    usage: selection.usage,
+    chunkChars: options.chunkChars,
+    systemFingerprint: selection.chosen.completion?.system_fingerprint ?? null,
+    ...(request.returnCandidates ? { report: selectionReport(selection) } : {}),
+  });
+  for (const chunk of chunks) yield sseData(chunk);
+  yield SSE_DONE;
+}
+
+/**
+ * Relays an upstream stream. Waits for the first chunk so an upstream that fails at once still yields a real HTTP
+ * status; every chunk gets this response's id, created and model so the stream is self-consistent.
+ */
+async function passThroughEvents(
+  upstream: AsyncIterable<ChatCompletionChunk>,
+  meta: ResponseMeta,
+): Promise<EventSource> {
+  const iterator = upstream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const frame = (chunk: object) =>
+    sseData({ ...chunk, id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model });
+  async function* events(): AsyncGenerator<string> {
+    try {
+      if (!first.done) yield frame(first.value);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield frame(next.value);
+      yield SSE_DONE;
+    } finally {
+      // Runs when the client leaves early too: tells the upstream iterator to release its connection.
+      await iterator.return?.();
+    }
+  }
+  return { headers: { [REPORT_HEADERS.strategy]: 'none' }, events: events() };
+}

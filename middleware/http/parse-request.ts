@@ -1,0 +1,126 @@
+/**
+ * @module http/parse-request
+ * From a raw `Request` to a validated, normalised chat request: JSON body and extension headers through one
+ * schema, then the few cross-field rules (`n` ≤ k, tool and JSON-mode requests pass through with strategy `none`).
+ */
+import { InvalidRequestError } from '../../core/errors.js';
+import type { ChatCompletionCreateParams } from '../../core/openai.js';
+import type { SelectorDefaults } from '../../core/selector.js';
+import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
+import { readExtensionHeaders } from './headers.js';
+import { chatRequestSchema, preferenceSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
+import { issuesToError } from './zod-issues.js';
+
+/** Why a request bypasses selection even though a selecting strategy was asked for. */
+export type PassThroughReason = 'tools' | 'response_format';
+
+/** A validated request, ready for the engine and the renderer. */
+export interface ParsedChatRequest {
+  /** The model as the client named it (responses report this name). */
+  model: string;
+  /** The body for the upstream: prefsel's extensions and the response-shaping fields (`stream`, `n`) removed. */
+  params: ChatCompletionCreateParams;
+  preference?: PreferenceInput;
+  /** Selection options with the effective strategy filled in. */
+  selection: SelectionOptions & { strategy: StrategyName };
+  /** Number of choices to return. */
+  n: number;
+  stream: boolean;
+  includeUsage: boolean;
+  returnCandidates: boolean;
+  /** Set when the request was switched to strategy `none` because selection cannot judge it. */
+  passThrough: PassThroughReason | null;
+}
+
+/** Options of {@link createRequestParser}. */
+export interface RequestParserOptions extends SchemaLimits {
+  defaults: Pick<SelectorDefaults, 'strategy' | 'k'>;
+}
+
+/** Fields prefsel consumes; never forwarded upstream. */
+const OWN_FIELDS = ['preference', 'selection', 'stream', 'stream_options'] as const;
+
+/** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
+export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
+  const bodySchema = chatRequestSchema(options);
+  const headerPreference = preferenceSchema(options.attributes);
+  const headerSelection = selectionSchema(options);
+
+  return async function parseChatRequest(request: Request): Promise<ParsedChatRequest> {
+    const raw = await readJson(request);
+    const parsed = bodySchema.safeParse(raw);
+    if (!parsed.success) throw issuesToError(parsed.error.issues);
+    const body = parsed.data;
+
+    const fromHeaders = readExtensionHeaders(request.headers);
+    let headerPref: PreferenceInput | undefined;
+    if (fromHeaders.preference !== undefined) {
+      const r = headerPreference.safeParse(fromHeaders.preference);
+      if (!r.success) throw issuesToError(r.error.issues, { prefix: ['preference'], source: 'the X-Preference header' });
+      headerPref = r.data;
+    }
+    let headerSel: SelectionFields = {};
+    if (fromHeaders.selection) {
+      const r = headerSelection.safeParse(fromHeaders.selection);
+      if (!r.success) throw issuesToError(r.error.issues, { prefix: ['selection'], source: 'an X-Selection-* header' });
+      headerSel = r.data;
+    }
+
+    // Body fields are the more specific request, so they win over headers field by field.
+    const { return_candidates, ...selection } = { ...headerSel, ...body.selection };
+    const preference = body.preference ?? headerPref;
+    const passThrough: PassThroughReason | null =
+      body.tools != null && body.tools.length > 0
+        ? 'tools'
+        : body.response_format != null && body.response_format.type !== 'text'
+          ? 'response_format'
+          : null;
+    const strategy: StrategyName = passThrough ? 'none' : (selection.strategy ?? options.defaults.strategy);
+    const n = body.n ?? 1;
+    if (strategy !== 'none') {
+      const k = selection.k ?? options.defaults.k;
+      if (n > k) {
+        throw new InvalidRequestError(
+          `\`n\` (${n}) cannot exceed the number of candidates k (${k}); raise \`selection.k\` or the X-Selection-K header.`,
+          { param: 'n' },
+        );
+      }
+    }
+
+    const params: ChatCompletionCreateParams = { ...body } as ChatCompletionCreateParams;
+    for (const field of OWN_FIELDS) delete params[field];
+    // With a selecting strategy, `n` means "choices from the k candidates"; each upstream call makes one.
+    if (strategy !== 'none') delete params.n;
+
+    return {
+      model: body.model,
+      params,
+      ...(preference === undefined ? {} : { preference }),
+      selection: { ...selection, strategy },
+      n,
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
+      returnCandidates: return_candidates === true,
+      passThrough,
+    };
+  };
+}
+
+/** The body as JSON, whatever `Content-Type` says (curl's `-d` sends form encoding by default). */
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') {
+    throw new InvalidRequestError('The request body is empty; send a JSON chat-completions request.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof SyntaxError ? err.message : 'malformed JSON';
+    throw new InvalidRequestError(`The request body is not valid JSON (${why}).`, { code: 'invalid_json' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidRequestError('The request body must be a JSON object.', { code: 'invalid_json' });
+  }
+  return value;
+}
