@@ -1,0 +1,168 @@
+/**
+ * @module onnx/scorer
+ * {@link createOnnxScorer}: a {@link Scorer} over a Hugging Face-style ONNX reward model directory, run by
+ * onnxruntime-node on CUDA or CPU, with dynamic batching across concurrent calls.
+ */
+import { basename, resolve } from 'node:path';
+import { ModelLoadError, ScorerError } from '../../core/errors.js';
+import type { CallOptions, ScoreInput, Scorer, ScorerInfo } from '../../core/ports.js';
+import { DynamicBatcher } from './batcher.js';
+import type { BatcherOptions, BatcherStats } from './batcher.js';
+import { createInputEncoder } from './encode.js';
+import type { EncodedInput } from './encode.js';
+import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
+import { readModelFiles } from './model-dir.js';
+import { createSession } from './session.js';
+import type { Device, ScorerLogger } from './session.js';
+import { resolveModelSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
+import { loadTokenizer } from './tokenizer.js';
+
+/** Options of {@link createOnnxScorer}. */
+export interface OnnxScorerOptions {
+  /** The model directory (`config.json`, `tokenizer.json`, `onnx/model.onnx`, optional `prefsel.json`). */
+  readonly modelDir: string;
+  /** Where to run; `auto` tries CUDA, then CPU. @default 'auto' */
+  readonly device?: Device;
+  /** Token budget per sequence; overrides `prefsel.json` and `config.json`. */
+  readonly maxLength?: number;
+  /** Dynamic batching limits; `enabled: false` runs each call on its own (for comparison). */
+  readonly batching?: BatcherOptions & { readonly enabled?: boolean };
+  /** Threads per op. @default os.availableParallelism() */
+  readonly intraOpNumThreads?: number;
+  /** Where the one provider line (and nothing else) is logged. @default console */
+  readonly logger?: ScorerLogger;
+}
+
+/** Facts about the loaded model. */
+export interface OnnxScorerInfo extends ScorerInfo {
+  readonly executionProvider: 'cpu' | 'cuda';
+  readonly family: ModelSpec['family'];
+  readonly maxLength: number;
+  /** The graph output read. */
+  readonly output: string;
+}
+
+/** A {@link Scorer} backed by ONNX Runtime. */
+export interface OnnxScorer extends Scorer {
+  readonly info: OnnxScorerInfo;
+  /** Alias → attribute name, from `prefsel.json`. */
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Queue and batch counters (all zero with batching disabled, except `batches` and `items`). */
+  readonly stats: BatcherStats;
+  /** The interpreted model directory. */
+  readonly spec: ModelSpec;
+  /** The exact token ids the model will see for `input` (after formatting and truncation). */
+  encode(input: ScoreInput): EncodedInput;
+  close(): Promise<void>;
+}
+
+const WARMUP: ScoreInput = { messages: [{ role: 'user', content: 'Hello' }], response: 'Hello! How can I help?' };
+
+/**
+ * Loads a reward model directory and returns a scorer. Load-time problems throw {@link ModelLoadError} naming the
+ * file; a test batch runs before returning, so a graph whose outputs do not fit the attributes fails here too.
+ * @example
+ * const scorer = await createOnnxScorer({ modelDir: await ensureReferenceModel() });
+ * const [row] = await scorer.score([{ messages: [{ role: 'user', content: 'Capital of France?' }], response: 'Paris.' }]);
+ */
+export async function createOnnxScorer(options: OnnxScorerOptions): Promise<OnnxScorer> {
+  const dir = resolve(options.modelDir);
+  const files = await readModelFiles(dir);
+  const spec = resolveModelSpec(files, options.maxLength);
+  const tok = loadTokenizer(files);
+  const encodeOne = createInputEncoder({ tokenizer: tok, input: spec.input, maxLength: spec.maxLength });
+  const logger = options.logger ?? console;
+  const opened = await createSession(files.onnxPath, {
+    device: options.device ?? 'auto',
+    logger,
+    label: basename(dir),
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+  });
+  const { ort, session } = opened;
+  let io;
+  try {
+    io = resolveGraphIO(session, files.onnxPath, spec.output, spec.attributes);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+
+  const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
+    const out = await session.run(buildFeeds(ort, io, batch, tok.padId), [io.output]);
+    const tensor = out[io.output];
+    if (tensor === undefined) throw new ScorerError(`Reward model returned no \`${io.output}\` output`);
+    const rows = readRows(tensor, batch, files.onnxPath).map((row) => project(row, spec.attributes));
+    tensor.dispose();
+    return rows;
+  };
+
+  try {
+    const [row] = await runBatch([encodeOne(WARMUP)]);
+    if (row === undefined || row.some((v) => Number.isNaN(v))) {
+      throw new ModelLoadError(files.onnxPath, `graph output \`${io.output}\` has fewer columns than the attributes need (${spec.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`);
+    }
+  } catch (err) {
+    await session.release();
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(files.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
+  }
+
+  const { enabled = true, ...batchOpts } = options.batching ?? {};
+  const maxBatchSize = batchOpts.maxBatchSize ?? 32;
+  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, batchOpts);
+  let direct = { batches: 0, items: 0 };
+  let closed = false;
+
+  const runDirect = async (encoded: EncodedInput[], signal?: AbortSignal): Promise<number[][]> => {
+    const rows: number[][] = [];
+    for (let i = 0; i < encoded.length; i += maxBatchSize) {
+      signal?.throwIfAborted();
+      const chunk = encoded.slice(i, i + maxBatchSize);
+      const started = performance.now();
+      rows.push(...(await runBatch(chunk)));
+      direct = { batches: direct.batches + 1, items: direct.items + chunk.length };
+      const longest = Math.max(...chunk.map((c) => c.ids.length));
+      batchOpts.onBatch?.({ size: chunk.length, items: chunk.length, paddedTokens: chunk.length * longest, tokens: chunk.reduce((n, c) => n + c.ids.length, 0), waitMs: 0, runMs: performance.now() - started });
+    }
+    return rows;
+  };
+
+  const aliases: Record<string, string> = {};
+  for (const a of spec.attributes) for (const alias of a.aliases) aliases[alias] = a.name;
+
+  return {
+    attributes: spec.attributes.map((a) => a.name),
+    info: { model: dir, executionProvider: opened.executionProvider, family: spec.family, maxLength: spec.maxLength, output: io.output },
+    aliases,
+    spec,
+    get stats() {
+      return enabled ? batcher.stats : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
+    },
+    encode: encodeOne,
+    async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
+      if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
+      const { signal } = callOptions;
+      signal?.throwIfAborted();
+      let encoded: EncodedInput[];
+      try {
+        encoded = inputs.map(encodeOne);
+      } catch (err) {
+        throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, { cause: err });
+      }
+      try {
+        if (!enabled) return await runDirect(encoded, signal);
+        return await batcher.submit(encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })), signal);
+      } catch (err) {
+        if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError' || err.name === 'OverloadedError' || err.name === 'ScorerError')) throw err;
+        if (signal?.aborted && err === signal.reason) throw err;
+        throw new ScorerError(`Reward model run failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}
