@@ -1,0 +1,96 @@
+// Turns the server's `selection` report into one shape the page draws from. The wire format is snake_case
+// (middleware/http/report.ts: offset_deg, latency_ms, timings.generation_ms, `chosen` as an index, `content`); the
+// engine's camelCase Selection (core/types.ts) is accepted too, so the page also renders a report from an embedding
+// app that returns the engine's object as is.
+
+const pick = (obj, ...keys) => {
+  for (const k of keys) if (obj && obj[k] !== undefined && obj[k] !== null) return obj[k];
+  return undefined;
+};
+
+/** An array in attribute order or a record keyed by attribute, as a record. */
+function byAttribute(value, attributes) {
+  if (Array.isArray(value)) return Object.fromEntries(attributes.map((a, i) => [a, Number(value[i])]));
+  if (value && typeof value === 'object') return value;
+  return null;
+}
+
+function direction(d, attributes) {
+  if (!d) return null;
+  return {
+    weights: byAttribute(pick(d, 'weights') ?? pick(d, 'vector'), attributes) ?? {},
+    offsetDeg: pick(d, 'offsetDeg', 'offset_deg'),
+    angleDeg: pick(d, 'angleDeg', 'angle_deg'),
+  };
+}
+
+function textOf(c) {
+  return pick(c, 'content', 'text') ?? c.message?.content ?? c.completion?.choices?.[0]?.message?.content ?? '';
+}
+
+/**
+ * @param {object} sel the response's top-level `selection`
+ * @returns {{ strategy: string, attributes: string[], target: object | null, candidates: object[], usage: object,
+ *   timings: { generationMs?: number, scoringMs?: number, totalMs?: number } }}
+ */
+export function normalizeSelection(sel) {
+  const target0 = pick(sel, 'target');
+  const attributes = [...(pick(sel, 'attributes') ?? Object.keys(target0?.weights ?? {}))];
+  const chosenIndex = typeof sel.chosen === 'number' ? sel.chosen : pick(sel.chosen, 'index');
+  const candidates = (pick(sel, 'candidates') ?? []).map((c, i) => {
+    const index = pick(c, 'index') ?? i;
+    return {
+      index,
+      direction: direction(c.direction, attributes),
+      status: c.status ?? 'ok',
+      text: textOf(c),
+      scores: byAttribute(c.scores, attributes),
+      projection: pick(c, 'projection'),
+      rank: pick(c, 'rank'),
+      chosen: Boolean(c.chosen) || index === chosenIndex,
+      usage: c.usage,
+      latencyMs: pick(c, 'latencyMs', 'latency_ms'),
+      finishReason: pick(c, 'finishReason', 'finish_reason'),
+      error: c.error,
+    };
+  });
+  const t = pick(sel, 'timings') ?? {};
+  return {
+    strategy: pick(sel, 'strategy') ?? 'rps',
+    attributes,
+    target: direction(target0, attributes),
+    candidates,
+    usage: pick(sel, 'usage'),
+    timings: {
+      generationMs: pick(t, 'generationMs', 'generation_ms'),
+      scoringMs: pick(t, 'scoringMs', 'scoring_ms'),
+      totalMs: pick(t, 'totalMs', 'total_ms'),
+    },
+  };
+}
+
+/** The two attributes to plot: the previous choice if still valid, else the angle pair, else the target's two largest. */
+export function pickAxes(report, previous, anglePair) {
+  const has = (pair) => pair && pair[0] !== pair[1] && pair.every((a) => report.attributes.includes(a));
+  if (has(previous)) return previous;
+  if (has(anglePair)) return [...anglePair];
+  const w = report.target?.weights ?? {};
+  const ranked = [...report.attributes].sort((a, b) => Math.abs(w[b] ?? 0) - Math.abs(w[a] ?? 0));
+  return [ranked[0] ?? 'x', ranked[1] ?? ranked[0] ?? 'y'];
+}
+
+/** `1234` → `1.23 s`, `87.4` → `87 ms`. */
+export function fmtMs(ms) {
+  if (!Number.isFinite(ms)) return '–';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** A direction as people read it: its angle (2-D) and its offset from the target. */
+export function describeDirection(d) {
+  if (!d) return 'none (no directive)';
+  const parts = [];
+  if (Number.isFinite(d.angleDeg)) parts.push(`${Math.round(d.angleDeg)}°`);
+  else parts.push(Object.entries(d.weights).map(([a, v]) => `${a} ${v.toFixed(2)}`).join(', '));
+  if (Number.isFinite(d.offsetDeg)) parts.push(d.offsetDeg === 0 ? '(the target)' : `(${d.offsetDeg.toFixed(1)}° from target)`);
+  return parts.join(' ');
+}
