@@ -1,0 +1,166 @@
+/**
+ * @module app
+ * `createApp(deps)`: the proxy's Hono app, built from its dependencies with no import-time side effects (tests
+ * build as many as they like). One error funnel: `onError` and `notFound` emit only the OpenAI error shape, a 500
+ * never echoes an internal message, and the request id travels back as `x-request-id` (openai-node's
+ * `err.requestID`).
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Logger } from 'pino';
+import { ClientClosedError, NotFoundError, OverloadedError, PayloadTooLargeError, PrefselError } from '../core/errors.js';
+import type { Selector } from '../core/selector.js';
+import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
+import { preferenceSelection } from '../middleware/hono.js';
+import { clientKeyAuth } from './auth.js';
+import { watchBody, type RequestTracker } from './in-flight.js';
+import type { Metrics } from './metrics.js';
+import { playgroundRoutes } from './playground/route.js';
+import { modelRoutes } from './routes/models.js';
+import { systemRoutes } from './routes/system.js';
+
+/** What the server puts on the context. */
+export interface ServerVariables {
+  /** Logger bound to this request's id. */
+  log: Logger;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap extends ServerVariables {}
+}
+
+/** HTTP-level settings of the app. */
+export interface AppOptions {
+  /** Accepted client keys; empty disables auth. */
+  apiKeys: readonly string[];
+  /** Largest request body, bytes. */
+  bodyLimit: number;
+  /** Chat requests handled at once before 429. */
+  maxRequests: number;
+  /** Largest `selection.k`. */
+  maxK: number;
+  keepAliveMs: number;
+  /** Client model → upstream model; empty means any model passes through. */
+  modelMap: Readonly<Record<string, string>>;
+  /** Longest wait for the upstream in `/readyz`. */
+  readyTimeoutMs?: number;
+}
+
+/** Everything the app needs; built by `compose.ts` (or by a test). */
+export interface AppDeps {
+  selector: Selector;
+  logger: Logger;
+  metrics: Metrics;
+  tracker: RequestTracker;
+  options: AppOptions;
+  /** Serve the playground page at `GET /`; default true. */
+  playground?: boolean;
+}
+
+/** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
+const ROUTES = new Set(['/v1/chat/completions', '/chat/completions', '/v1/models', '/healthz', '/readyz', '/metrics', '/']);
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): Hono {
+  const { selector, logger, metrics, tracker, options } = deps;
+  const app = new Hono();
+
+  app.use('*', requestId());
+  app.use('*', async function observe(c, next) {
+    const started = performance.now();
+    c.set('log', logger.child({ reqId: c.get('requestId') }));
+    await next();
+    const route = routeLabel(c.req.path);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observeRequest({ route, method: c.req.method, status: c.res.status }, seconds);
+    const selection = c.get('prefselSelection');
+    c.get('log').info(
+      {
+        method: c.req.method,
+        path: route === 'other' ? undefined : c.req.path,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+        ...(selection
+          ? { strategy: selection.strategy, candidates: selection.candidates.length, chosen: selection.chosen.index }
+          : {}),
+      },
+      'request',
+    );
+  });
+
+  const auth: MiddlewareHandler = options.apiKeys.length > 0 ? clientKeyAuth(options.apiKeys) : (_c, next) => next();
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimit,
+    onError: () => {
+      throw new PayloadTooLargeError(options.bodyLimit);
+    },
+  });
+  const admit: MiddlewareHandler = async function admit(c, next) {
+    if (tracker.active >= options.maxRequests) throw new OverloadedError('The prefsel proxy', 1);
+    const done = tracker.enter();
+    try {
+      await next();
+    } catch (err) {
+      done();
+      throw err;
+    }
+    // A stream is in flight until its last byte (or the client leaving), not until the handler returns.
+    const body = c.res.body;
+    if (body) c.res = new Response(watchBody(body, done), c.res);
+    else done();
+  };
+  const hasMap = Object.keys(options.modelMap).length > 0;
+  const chat = preferenceSelection({
+    selector,
+    keepAliveMs: options.keepAliveMs,
+    maxK: options.maxK,
+    resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
+    onSelection: (selection) => metrics.observeSelection(selection),
+    onStreamError: (err, c) => logError(c.get('log'), err),
+  });
+
+  for (const path of ['/v1/chat/completions', '/chat/completions']) app.post(path, auth, limitBody, admit, chat);
+  app.use('/v1/*', auth);
+  app.route('/v1', modelRoutes({ generator: selector.generator, modelMap: options.modelMap }));
+  app.route(
+    '/',
+    systemRoutes({ generator: selector.generator, scorer: selector.scorer, metrics, readyTimeoutMs: options.readyTimeoutMs ?? 3000 }),
+  );
+  if (deps.playground !== false) app.route('/', playgroundRoutes({ selector }));
+  else {
+    app.get('/', (c) =>
+      c.json({
+        name: 'prefsel',
+        description: 'OpenAI-compatible proxy with Robust Preference Selection.',
+        endpoints: ['POST /v1/chat/completions', 'GET /v1/models', 'GET /healthz', 'GET /readyz', 'GET /metrics'],
+      }),
+    );
+  }
+
+  app.notFound((c) => {
+    const hint = c.req.path.endsWith('/chat/completions') ? ' (use POST)' : '';
+    const err = new NotFoundError(`Unknown route: ${c.req.method} ${c.req.path}${hint}.`, { code: 'unknown_route' });
+    return c.json(err.toJSON(), 404);
+  });
+  app.onError((err, c) => {
+    logError(c.get('log') ?? logger, err);
+    return c.json(errorBody(err), errorStatus(err) as 400, errorHeaders(err));
+  });
+  return app;
+}
+
+/** Bounded metric label for a path. */
+function routeLabel(path: string): string {
+  if (ROUTES.has(path)) return path;
+  if (path.startsWith('/v1/models/')) return '/v1/models/:id';
+  if (path.startsWith('/playground/')) return '/playground/*';
+  return 'other';
+}
+
+/** Client mistakes are debug noise, a client leaving is info, our own and upstream failures are errors. */
+function logError(log: Logger, err: unknown): void {
+  if (err instanceof ClientClosedError) log.info('client closed the request; its upstream calls were cancelled');
+  else if (err instanceof PrefselError && err.status < 500) log.debug({ code: err.code, status: err.status }, err.message);
+  else log.error({ err }, 'request failed');
+}

@@ -1,0 +1,28 @@
+/**
+ * @module auth
+ * Optional client API keys (`Authorization: Bearer <key>`). Keys are compared as SHA-256 digests with
+ * `timingSafeEqual`, so neither the comparison time nor an error message reveals anything about a key.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { AuthenticationError } from '../core/errors.js';
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+/** Rejects requests without one of `keys` with a 401 that says it is *this proxy's* key that is wrong. */
+export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
+  const accepted = keys.map(digest);
+  return async function clientKeyAuth(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!match) {
+      throw new AuthenticationError('Missing API key for this prefsel proxy. Send it as "Authorization: Bearer <key>".');
+    }
+    const given = digest(match[1]!.trim());
+    // Check every key (no early exit) so timing does not reveal which one was close.
+    let ok = false;
+    for (const key of accepted) ok = timingSafeEqual(key, given) || ok;
+    if (!ok) throw new AuthenticationError('Invalid API key for this prefsel proxy (not the upstream).');
+    await next();
+  };
+}

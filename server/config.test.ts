@@ -1,0 +1,72 @@
+import { ConfigError, describeConfig, helpText, loadConfig } from './config.js';
+
+const load = (argv: string[], env: Record<string, string> = {}) => {
+  const loaded = loadConfig(argv, env);
+  if (loaded.help) throw new Error('unexpected help');
+  return loaded.config;
+};
+
+describe('server config', () => {
+  it('Should default to the offline demo on 127.0.0.1:8080', () => {
+    const config = load([]);
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', strategy: 'rps', k: 5, radiusDeg: 30, device: 'auto' });
+    expect(config.upstreamUrl).toBeUndefined();
+    expect(config.rewardModel).toBeUndefined();
+    expect(config.bodyLimit).toBe(4 * 1024 * 1024);
+  });
+
+  it('Should read PREFSEL_* variables and let flags win', () => {
+    const config = load(['--k', '7', '--model-map', 'gpt-4o=llama', '--model-map', 'small=qwen'], {
+      PREFSEL_K: '3',
+      PREFSEL_PORT: '9000',
+      PREFSEL_UPSTREAM_URL: 'http://localhost:8000/v1',
+      PREFSEL_API_KEYS: 'a-key-1, a-key-2',
+      PREFSEL_BODY_LIMIT: '512kb',
+      PREFSEL_PREFERENCE: 'helpfulness=0.8,verbosity=0.6',
+    });
+    expect(config.k).toBe(7);
+    expect(config.port).toBe(9000);
+    expect(config.upstreamUrl).toBe('http://localhost:8000/v1');
+    expect(config.modelMap).toEqual({ 'gpt-4o': 'llama', small: 'qwen' });
+    expect(config.apiKeys).toEqual(['a-key-1', 'a-key-2']);
+    expect(config.bodyLimit).toBe(512 * 1024);
+    expect(config.preference).toEqual({ helpfulness: 0.8, verbosity: 0.6 });
+  });
+
+  it('Should accept the angle form of the default preference', () => {
+    expect(load(['--preference', 'angle=30']).preference).toEqual({ angle_deg: 30 });
+  });
+
+  const bad: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['a non-numeric port', ['--port', 'eighty'], {}, /--port.*"eighty"/],
+    ['a port out of range', [], { PREFSEL_PORT: '70000' }, /PREFSEL_PORT.*"70000"/],
+    ['an unknown strategy', ['--strategy', 'magic'], {}, /--strategy.*rps.*best_of_n.*none/s],
+    ['k above max-k', ['--k', '20'], {}, /--k.*max-k/],
+    ['a non-URL upstream', ['--upstream-url', 'localhost:8000'], {}, /--upstream-url.*http\(s\) URL/],
+    ['a bad model map', ['--model-map', 'nonsense'], {}, /CLIENT_MODEL=UPSTREAM_MODEL/],
+    ['a bad size', ['--body-limit', 'huge'], {}, /4mb/],
+    ['a bad preference', ['--preference', 'helpfulness'], {}, /angle=30/],
+    ['an unknown flag', ['--prot', '1'], {}, /Unknown option '--prot'/],
+    ['an unknown device', [], { PREFSEL_DEVICE: 'tpu' }, /PREFSEL_DEVICE.*cuda/],
+  ];
+  it.each(bad)('Should stop on %s with a message that says what to fix', (_name, argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(ConfigError);
+    expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it('Should hide secrets in errors and in the printed configuration', () => {
+    expect(() => loadConfig(['--api-key', ''], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })).not.toThrow(/sk-secret/);
+    const shown = JSON.stringify(describeConfig(load(['--api-key', 'client-secret'], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })));
+    expect(shown).not.toContain('sk-secret-value');
+    expect(shown).not.toContain('client-secret');
+    expect(shown).toContain('"upstreamApiKey":"***"');
+  });
+
+  it('Should answer --help with every flag and its variable', () => {
+    expect(loadConfig(['--help'], {})).toEqual({ help: true });
+    const text = helpText();
+    for (const name of ['--upstream-url', 'PREFSEL_UPSTREAM_URL', '--model-map', '--reward-model', '--keep-alive-ms']) {
+      expect(text).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * @module routes/models
+ * `GET /v1/models` and `GET /v1/models/:id`. With a model map the proxy serves exactly the mapped names, so it
+ * lists those; otherwise it lists what the upstream reports.
+ */
+import { Hono } from 'hono';
+import { NotFoundError } from '../../core/errors.js';
+import type { Model } from '../../core/openai.js';
+import type { Generator } from '../../core/ports.js';
+
+/** Options of {@link modelRoutes}. */
+export interface ModelRoutesOptions {
+  generator: Generator;
+  /** Client model → upstream model; empty means pass-through. */
+  modelMap: Readonly<Record<string, string>>;
+}
+
+/** The models routes, to mount under `/v1`. */
+export function modelRoutes(options: ModelRoutesOptions): Hono {
+  const { generator, modelMap } = options;
+  const aliases = Object.keys(modelMap);
+
+  async function list(signal: AbortSignal): Promise<Model[]> {
+    if (aliases.length > 0) {
+      const created = Math.floor(Date.now() / 1000);
+      return aliases.map((id) => ({ id, object: 'model', created, owned_by: 'prefsel' }));
+    }
+    return generator.listModels ? generator.listModels({ signal }) : [];
+  }
+
+  const app = new Hono();
+  app.get('/models', async (c) => c.json({ object: 'list', data: await list(c.req.raw.signal) }));
+  app.get('/models/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const model = (await list(c.req.raw.signal)).find((m) => m.id === id);
+    if (!model) throw new NotFoundError(`The model \`${id}\` does not exist.`, { code: 'model_not_found', param: 'model' });
+    return c.json(model);
+  });
+  return app;
+}

@@ -1,0 +1,57 @@
+/**
+ * @module routes/system
+ * Operational endpoints: `/healthz` (the process answers), `/readyz` (the reward model is loaded and the upstream
+ * answers), `/metrics` (Prometheus).
+ */
+import { Hono } from 'hono';
+import type { Generator, Scorer } from '../../core/ports.js';
+import type { Metrics } from '../metrics.js';
+
+/** Options of {@link systemRoutes}. */
+export interface SystemRoutesOptions {
+  generator: Generator;
+  scorer: Scorer;
+  metrics: Metrics;
+  /** Longest wait for the upstream's model list in `/readyz`. */
+  readyTimeoutMs: number;
+}
+
+/** Result of one upstream probe. */
+type Probe = { reachable: true; models: number } | { reachable: false; error: string } | { reachable: 'unknown' };
+
+async function probe(generator: Generator, timeoutMs: number): Promise<Probe> {
+  if (!generator.listModels) return { reachable: 'unknown' };
+  try {
+    const models = await generator.listModels({ signal: AbortSignal.timeout(timeoutMs) });
+    return { reachable: true, models: models.length };
+  } catch (err) {
+    // The message is ours or the upstream's status line; generator errors are already redacted of secrets.
+    return { reachable: false, error: err instanceof Error ? err.message : 'unreachable' };
+  }
+}
+
+/** The system routes, to mount at the root. */
+export function systemRoutes(options: SystemRoutesOptions): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const upstream = await probe(options.generator, options.readyTimeoutMs);
+    const scorer = {
+      loaded: true,
+      model: options.scorer.info.model,
+      execution_provider: options.scorer.info.executionProvider,
+      attributes: options.scorer.attributes,
+    };
+    const checks = { scorer, upstream: { name: options.generator.name, ...upstream } };
+    if (upstream.reachable === false) {
+      const error = { message: 'The upstream is not reachable.', type: 'server_error', param: null, code: 'not_ready' };
+      return c.json({ status: 'not_ready', checks, error }, 503);
+    }
+    return c.json({ status: 'ready', checks });
+  });
+  app.get('/metrics', async (c) => {
+    const body = await options.metrics.registry.metrics();
+    return c.body(body, 200, { 'content-type': options.metrics.registry.contentType });
+  });
+  return app;
+}
