@@ -1,0 +1,34 @@
+/**
+ * @module middleware
+ * The engine's public API: `createSelector` and the pieces an embedding app may want (preference parsing, the
+ * neighbourhood, the directive, the default generator). Re-exports only.
+ */
+export { createSelector, OPERATIONAL_DEFAULTS } from './create-selector.js';
+export { BASE_DEFAULTS, K_RANGE, resolveSelection, validateSelectionOptions } from './selection-options.js';
+export type { ResolvedSelection } from './selection-options.js';
+export { DEFAULT_ANGLE_ATTRIBUTES, makeDirection, parsePreference } from './preference.js';
+export type { MakeDirectionOptions, ParsedPreference, ParsePreferenceOptions } from './preference.js';
+export { buildNeighbourhood, gridNeighbourhood, RPS_GRID } from './neighbourhood.js';
+export type { NeighbourhoodOptions } from './neighbourhood.js';
+export { sampleSphericalCap } from './spherical-cap.js';
+export type { SphericalCapOptions } from './spherical-cap.js';
+export { applyDirective, defaultDirectiveTemplate, roundHalfEven } from './directive.js';
+export { candidateParams } from './candidate-params.js';
+export type { CandidateParamsOptions } from './candidate-params.js';
+export { degenerateReason } from './degenerate.js';
+export { rankCandidates, scoreCandidates, sumUsage } from './rank.js';
+export { backoffMs, isRetryable, parseRetryAfter } from './upstream-runner.js';
+export { createRandom } from './prng.js';
+export type { Random } from './prng.js';
+export { createOpenAICompatibleGenerator } from './generators/openai-compatible.js';
+export type { OpenAICompatibleGeneratorOptions } from './generators/openai-compatible.js';
+export type {
+  CreateSelectorOptions,
+  DirectiveTemplate,
+  RetryPolicy,
+  SelectCallOptions,
+  Selector,
+  SelectorDefaults,
+  SelectRequest,
+  UpstreamQueueState,
+} from '../core/selector.js';

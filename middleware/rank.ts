@@ -1,0 +1,90 @@
+/**
+ * @module rank
+ * Selection proper: one batched scorer call for every usable candidate, projection of each score row onto the
+ * ORIGINAL target direction (not the candidate's own, as in the authors' `pick_best`), and a deterministic ranking:
+ * projection descending, then smaller offset from the target, then lower index.
+ */
+import { isAbortError, PrefselError, ScorerError } from '../core/errors.js';
+import type { ChatCompletionMessageParam, CompletionUsage } from '../core/openai.js';
+import type { Scorer } from '../core/ports.js';
+import type { CandidateReport, Direction } from '../core/types.js';
+import { dot } from '../core/vector.js';
+
+/** Options of {@link scoreCandidates}. */
+export interface ScoreCandidatesOptions {
+  scorer: Scorer;
+  /** The client's conversation, without any directive. */
+  messages: readonly ChatCompletionMessageParam[];
+  target: Direction;
+  signal: AbortSignal;
+}
+
+/**
+ * Scores `candidates` (all `ok`) in one `scorer.score()` call and fills `scores` and `projection` in place.
+ * @throws ScorerError when the scorer fails or returns rows of the wrong shape; the signal's reason once aborted.
+ */
+export async function scoreCandidates(candidates: CandidateReport[], options: ScoreCandidatesOptions): Promise<void> {
+  const { scorer, messages, target, signal } = options;
+  if (candidates.length === 0) return;
+  const inputs = candidates.map((c) => ({ messages, response: c.message?.content ?? '' }));
+  let rows: number[][];
+  try {
+    // Raced against the signal: a scorer that ignores it must not hold the request past its deadline.
+    rows = await raceSignal(scorer.score(inputs, { signal }), signal);
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    if (err instanceof PrefselError || isAbortError(err)) throw err;
+    throw new ScorerError(`The scorer failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const attributes = scorer.attributes;
+  if (rows.length !== candidates.length) {
+    throw new ScorerError(`The scorer returned ${rows.length} rows for ${candidates.length} inputs.`);
+  }
+  candidates.forEach((candidate, i) => {
+    const row = rows[i]!;
+    if (row.length !== attributes.length || !row.every(Number.isFinite)) {
+      throw new ScorerError(`The scorer returned an invalid row for candidate ${candidate.index}: ${JSON.stringify(row)}.`);
+    }
+    candidate.scores = Object.fromEntries(attributes.map((name, j) => [name, row[j]!]));
+    candidate.projection = dot(row, target.vector);
+  });
+}
+
+/**
+ * Orders scored candidates best first and marks `rank` and `chosen`.
+ * @returns a new array; ties on projection go to the smaller offset from the target, then the lower index.
+ */
+export function rankCandidates(candidates: readonly CandidateReport[]): CandidateReport[] {
+  const ranked = [...candidates].sort(
+    (a, b) =>
+      (b.projection ?? -Infinity) - (a.projection ?? -Infinity) ||
+      (a.direction?.offsetDeg ?? 0) - (b.direction?.offsetDeg ?? 0) ||
+      a.index - b.index,
+  );
+  ranked.forEach((candidate, rank) => {
+    candidate.rank = rank;
+    candidate.chosen = rank === 0;
+  });
+  return ranked;
+}
+
+/** Token usage summed over every candidate that reports one (failed ones included when the upstream billed them). */
+export function sumUsage(candidates: readonly CandidateReport[]): CompletionUsage {
+  const total: CompletionUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  for (const { usage } of candidates) {
+    if (!usage) continue;
+    total.prompt_tokens += usage.prompt_tokens;
+    total.completion_tokens += usage.completion_tokens;
+    total.total_tokens += usage.total_tokens;
+  }
+  return total;
+}
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
