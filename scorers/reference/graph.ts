@@ -16,14 +16,14 @@
  * - coherence = 100 · (1 − (unigramRepeat + bigramRepeat) / 2) · (1 − exp(−responseTokens / 2)), where the
  *   repeat rates are the shares of content tokens, and of token bigrams, that already occurred in the response.
  */
-import { GraphBuilder } from '../onnx-build/graph.js';
+import { GraphBuilder, tensor } from '../onnx-build/graph.js';
 import { cast, reduceSum } from '../onnx-build/layers.js';
 import { DataType } from '../onnx-build/proto.js';
-import { tensor } from '../onnx-build/graph.js';
+import { LLAMA3_IDS } from '../onnx-build/llama3.js';
 import type { VocabTables } from './vocab.js';
 
 /** Llama-3 special token ids the graph keys on. */
-export const LLAMA3 = { firstSpecial: 128000, startHeader: 128006, endHeader: 128007 } as const;
+const LLAMA3 = { firstSpecial: LLAMA3_IDS.beginOfText, startHeader: LLAMA3_IDS.startHeader, endHeader: LLAMA3_IDS.endHeader } as const;
 
 /** Attribute names, in output order. */
 export const REFERENCE_ATTRIBUTES = ['helpfulness', 'verbosity', 'coherence'] as const;

