@@ -16,7 +16,6 @@ import { preferenceSelection } from '../middleware/hono.js';
 import { clientKeyAuth } from './auth.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
 import type { Metrics } from './metrics.js';
-import { playgroundRoutes } from './playground/route.js';
 import { modelRoutes } from './routes/models.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -54,8 +53,8 @@ export interface AppDeps {
   metrics: Metrics;
   tracker: RequestTracker;
   options: AppOptions;
-  /** Serve the playground page at `GET /`; default true. */
-  playground?: boolean;
+  /** Routes serving `GET /` (the playground, built by the composition root); a JSON pointer to the API when absent. */
+  playground?: Hono;
 }
 
 /** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
@@ -127,7 +126,7 @@ export function createApp(deps: AppDeps): Hono {
     '/',
     systemRoutes({ generator: selector.generator, scorer: selector.scorer, metrics, readyTimeoutMs: options.readyTimeoutMs ?? 3000 }),
   );
-  if (deps.playground !== false) app.route('/', playgroundRoutes({ selector }));
+  if (deps.playground) app.route('/', deps.playground);
   else {
     app.get('/', (c) =>
       c.json({
