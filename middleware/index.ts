@@ -32,3 +32,9 @@ export type {
   SelectRequest,
   UpstreamQueueState,
 } from '../core/selector.js';
+export { preferenceSelection } from './hono.js';
+export type { PreferenceSelectionOptions, PrefselVariables } from './hono.js';
+export { errorBody, errorResponse, errorStatus } from './http/errors.js';
+export { REPORT_HEADERS, REQUEST_HEADERS } from './http/headers.js';
+export type { ParsedChatRequest } from './http/parse-request.js';
+export type { CandidateReportJson, DirectionReport, SelectionReport } from './http/report.js';
