@@ -109,6 +109,8 @@ export async function loadInfo() {
     const info = await res.json();
     if (Array.isArray(info.attributes) && info.attributes.length) controls.attributes = [...info.attributes];
     if (Array.isArray(info.angleAttributes) && info.angleAttributes.length === 2) controls.anglePair = [...info.angleAttributes];
+    const maxK = info.limits?.maxK;
+    if (Number.isInteger(maxK) && maxK >= 1) $('k').max = String(maxK);
     const d = info.defaults ?? {};
     if (d.k) $('k').value = String(d.k);
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);

@@ -42,11 +42,12 @@ describe('playgroundRoutes', () => {
   });
 
   it("Should report the selector's attributes and defaults as info.json", async () => {
-    const res = await playgroundRoutes({ selector }).request('http://localhost/playground/info.json');
+    const res = await playgroundRoutes({ selector, maxK: 12 }).request('http://localhost/playground/info.json');
     expect(await res.json()).toEqual({
       attributes: ['helpfulness', 'verbosity', 'coherence'],
       angleAttributes: ['helpfulness', 'verbosity'],
       defaults: { strategy: 'rps', k: 5, radius_deg: 30 },
+      limits: { maxK: 12 },
     });
   });
 

@@ -17,6 +17,8 @@ export interface PlaygroundInfo {
   angleAttributes?: readonly [string, string];
   /** Server-wide defaults the controls start from. */
   defaults?: { strategy?: string; k?: number; radius_deg?: number };
+  /** The server's limits, so the controls cannot ask for what it would refuse. */
+  limits?: { maxK?: number };
 }
 
 /** Options of {@link playgroundRoutes}. */
@@ -28,6 +30,8 @@ export interface PlaygroundOptions {
   readonly selector?: Pick<Selector, 'attributes' | 'defaults'>;
   /** The angle form's attributes; default the first two of `selector.attributes`. */
   readonly angleAttributes?: readonly [string, string];
+  /** The server's largest `selection.k` (the k slider's maximum). */
+  readonly maxK?: number;
 }
 
 /** Files served, by URL path; `/` is the page itself. */
@@ -77,6 +81,7 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
       k: selector.defaults.k,
       radius_deg: selector.defaults.radius_deg,
     },
+    ...(options.maxK === undefined ? {} : { limits: { maxK: options.maxK } }),
   };
 }
 
@@ -86,10 +91,11 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
  *
  * @param {PlaygroundOptions} [options]
  * @param {Selector} [options.selector] the engine, for attributes and defaults
+ * @param {number} [options.maxK] the server's largest k
  * @returns a Hono app to mount with `app.route('/', playgroundRoutes(...))`
  * @example
  * const app = new Hono();
- * app.route('/', playgroundRoutes({ selector }));
+ * app.route('/', playgroundRoutes({ selector, maxK: 16 }));
  */
 export function playgroundRoutes(options: PlaygroundOptions = {}): Hono {
   const assets = loadAssets();
