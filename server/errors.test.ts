@@ -5,6 +5,9 @@
 import OpenAI from 'openai';
 import { startTestServer, type TestServer } from '../test/server-harness.js';
 
+/** A non-streaming body with prefsel's extension fields, which the SDK sends as they are. */
+const withExtensions = (body: OpenAI.ChatCompletionCreateParamsNonStreaming & Record<string, unknown>) => body;
+
 const messages = [{ role: 'user' as const, content: 'Why is the sky blue?' }];
 
 async function apiError(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -37,8 +40,7 @@ describe('errors through the openai client', () => {
     const n = await apiError(client.chat.completions.create({ model: 'prefsel-sim', messages, n: 9 }));
     expect(n.param).toBe('n');
     const pref = await apiError(
-      // @ts-expect-error extension field
-      client.chat.completions.create({ model: 'prefsel-sim', messages, preference: { speed: 1 } }),
+      client.chat.completions.create(withExtensions({ model: 'prefsel-sim', messages, preference: { speed: 1 } })),
     );
     expect(pref.param).toBe('preference.speed');
     expect(pref.message).toContain('helpfulness');

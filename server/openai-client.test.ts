@@ -5,6 +5,9 @@
 import OpenAI from 'openai';
 import { startTestServer, type TestServer } from '../test/server-harness.js';
 
+/** A non-streaming body with prefsel's extension fields, which the SDK sends as they are. */
+const withExtensions = (body: OpenAI.ChatCompletionCreateParamsNonStreaming & Record<string, unknown>) => body;
+
 const messages = [{ role: 'user' as const, content: 'Explain how TCP slow start grows the congestion window.' }];
 
 describe('openai client against prefsel', () => {
@@ -45,13 +48,12 @@ describe('openai client against prefsel', () => {
   });
 
   it('Should accept preference and selection as extra body fields and report every candidate', async () => {
-    const data = (await client.chat.completions.create({
+    const data = (await client.chat.completions.create(withExtensions({
       model: 'prefsel-sim',
       messages,
-      // @ts-expect-error prefsel's extension fields are not in the SDK's types; the SDK sends them as-is.
       preference: { helpfulness: 0.8, verbosity: 0.6 },
       selection: { k: 3, return_candidates: true },
-    })) as OpenAI.ChatCompletion & { selection: { candidates: Array<Record<string, unknown>>; chosen: number; target: unknown } };
+    }))) as OpenAI.ChatCompletion & { selection: { candidates: Array<Record<string, unknown>>; chosen: number; target: unknown } };
     expect(data.selection.candidates).toHaveLength(3);
     // usage is what the upstream billed: the sum over every candidate, not the chosen one's.
     const billed = data.selection.candidates.reduce((sum, c) => sum + (c.usage as { total_tokens: number }).total_tokens, 0);
@@ -94,13 +96,12 @@ describe('openai client against prefsel', () => {
   });
 
   it('Should return the top n candidates as choices in rank order', async () => {
-    const data = (await client.chat.completions.create({
+    const data = (await client.chat.completions.create(withExtensions({
       model: 'prefsel-sim',
       messages,
       n: 3,
-      // @ts-expect-error extension field
       selection: { return_candidates: true },
-    })) as OpenAI.ChatCompletion & { selection: { candidates: Array<{ rank: number | null; content: string }> } };
+    }))) as OpenAI.ChatCompletion & { selection: { candidates: Array<{ rank: number | null; content: string }> } };
     expect(data.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     const byRank = [...data.selection.candidates].filter((c) => c.rank !== null).sort((a, b) => a.rank! - b.rank!);
     expect(data.choices.map((c) => c.message.content)).toEqual(byRank.slice(0, 3).map((c) => c.content));
