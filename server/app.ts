@@ -144,7 +144,10 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.onError((err, c) => {
     logError(c.get('log') ?? logger, err);
-    return c.json(errorBody(err), errorStatus(err) as 400, errorHeaders(err));
+    const status = errorStatus(err);
+    // An oversized body was not read; closing the connection stops a client from reusing a socket still full of it.
+    const close: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+    return c.json(errorBody(err), status as 400, { ...errorHeaders(err), ...close });
   });
   return app;
 }
