@@ -117,10 +117,12 @@ function render(json, roundTripMs) {
   state.selected = null;
   const chosen = report?.candidates.find((c) => c.chosen);
   $('answer-text').textContent = json.choices?.[0]?.message?.content ?? chosen?.text ?? '';
+  const scored = Number.isFinite(chosen?.projection);
   $('answer-meta').textContent = [
     chosen ? `Candidate #${chosen.index + 1} of ${report.candidates.length}` : 'No selection report',
-    chosen ? `projection ${fmt(chosen.projection, 3)}` : null,
-    chosen ? describeDirection(chosen.direction) : null,
+    chosen && !scored ? 'passed through unscored' : null,
+    scored ? `projection ${fmt(chosen.projection, 3)}` : null,
+    chosen?.direction ? describeDirection(chosen.direction, { short: true }) : null,
     json.model,
   ].filter(Boolean).join(' · ');
   const u = json.usage ?? report?.usage;
@@ -140,7 +142,8 @@ function render(json, roundTripMs) {
     state.axes = pickAxes(report, state.axes, controls.anglePair);
     $('zoom').checked = prefersZoom(report, state.axes);
     fillAxisSelects();
-    drawPlot();
+    // Nothing to plot without scores (strategy none passes the upstream's answer through unscored).
+    if (report.candidates.some((c) => c.scores)) drawPlot();
     drawList();
   }
   setStatus(`Done in ${fmtMs(roundTripMs)}: ${report ? `${report.candidates.length} candidate${report.candidates.length === 1 ? '' : 's'}, ` : ''}chosen answer shown.`);
@@ -156,7 +159,7 @@ function fillAxisSelects() {
 }
 
 function drawPlot() {
-  if (!state.report) return;
+  if (!state.report?.candidates.some((c) => c.scores)) return;
   $('plot-card').hidden = false;
   const opts = { axes: state.axes, zoom: $('zoom').checked, selected: state.selected, onPoint };
   $('plot-caption').textContent = renderPlot($('plot'), state.report, opts).caption;
@@ -173,7 +176,7 @@ function drawList() {
     btn.setAttribute('aria-label', `Show candidate ${c.index + 1}${c.chosen ? ' (chosen)' : ''}`);
     btn.addEventListener('click', () => select(c, true));
     tr.insertCell().append(btn);
-    tr.insertCell().textContent = describeDirection(c.direction);
+    tr.insertCell().textContent = describeDirection(c.direction, { short: true });
     tr.insertCell().textContent = fmt(c.scores?.[state.axes[0]]);
     tr.insertCell().textContent = fmt(c.scores?.[state.axes[1]]);
     tr.insertCell().textContent = fmt(c.projection, 3);
@@ -238,7 +241,8 @@ for (const [i, id] of [[0, 'axis-x'], [1, 'axis-y']]) {
   $(id).addEventListener('change', () => {
     state.axes[i] = $(id).value;
     fillAxisSelects();
-    drawPlot();
+    // Nothing to plot without scores (strategy none passes the upstream's answer through unscored).
+    if (report.candidates.some((c) => c.scores)) drawPlot();
     drawList();
   });
 }

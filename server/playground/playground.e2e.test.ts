@@ -75,6 +75,12 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
     await page.waitForSelector('body[data-ready="true"]');
     // Controls come from the server: the model list, the scorer's attributes, the defaults.
     expect(await page.inputValue('#model')).not.toBe('');
+    expect(await page.getAttribute('#k', 'max')).toBe('16');
+    // Every form control has an accessible name (a <label> or aria-label).
+    const unlabelled = await page.$$eval('input, select, textarea', (els) =>
+      els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.id || e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
     await page.fill('#prompt', 'How do I keep a sourdough starter alive?');
     await page.fill('#angle', '35');
     await page.fill('#k', String(k));

@@ -23,7 +23,8 @@ function niceTicks(min, max, count = 5) {
   const span = max - min || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  // 1-2-5 steps only: a 2.5 step would need one more decimal than its neighbours to print exactly.
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const ticks = [];
   for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   return { ticks, digits: Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) };
@@ -46,7 +47,7 @@ function makeFrame(points, target, zoom) {
   const spread = points.length ? Math.max(...points.map((p) => Math.hypot(p.x - centre.x, p.y - centre.y)), 1e-6) : 1;
   const tn = Math.hypot(target.x, target.y) || 1;
   const anchor = zoom ? { x: centre.x - (target.x / tn) * spread * 1.6, y: centre.y - (target.y / tn) * spread * 1.6 } : { x: 0, y: 0 };
-  const rayLength = zoom ? spread * 3 : Math.max(...points.map((p) => Math.hypot(p.x, p.y)), 1e-6) * 1.1;
+  const rayLength = zoom ? spread * 3 : points.length ? Math.max(...points.map((p) => Math.hypot(p.x, p.y)), 1e-6) * 1.1 : 1;
   // The frame holds the points, the anchor and a ray's reach along the target.
   const allX = [...xs, anchor.x, anchor.x + (target.x / tn) * rayLength];
   const allY = [...ys, anchor.y, anchor.y + (target.y / tn) * rayLength];

@@ -85,12 +85,15 @@ export function fmtMs(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** A direction as people read it: its angle (2-D) and its offset from the target. */
-export function describeDirection(d) {
+/**
+ * A direction as people read it. Short (tables, meta lines): its angle in 2-D, else its offset from the target.
+ * Long (details): the angle or the weights, plus the offset.
+ */
+export function describeDirection(d, { short = false } = {}) {
   if (!d) return 'none (no directive)';
-  const parts = [];
-  if (Number.isFinite(d.angleDeg)) parts.push(`${Math.round(d.angleDeg)}°`);
-  else parts.push(Object.entries(d.weights).map(([a, v]) => `${a} ${v.toFixed(2)}`).join(', '));
-  if (Number.isFinite(d.offsetDeg)) parts.push(d.offsetDeg === 0 ? '(the target)' : `(${d.offsetDeg.toFixed(1)}° from target)`);
-  return parts.join(' ');
+  const offset = Number.isFinite(d.offsetDeg) ? (d.offsetDeg < 0.05 ? 'the target' : `${d.offsetDeg.toFixed(1)}° from target`) : '';
+  const angle = Number.isFinite(d.angleDeg) ? `${Math.round(d.angleDeg)}°` : '';
+  if (short) return angle ? `${angle}${offset ? ` (${offset})` : ''}` : offset || '–';
+  const what = angle || Object.entries(d.weights).map(([a, v]) => `${a} ${v.toFixed(2)}`).join(', ');
+  return offset ? `${what} (${offset})` : what;
 }
