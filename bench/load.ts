@@ -12,6 +12,11 @@ export interface LoadOptions {
   /** Full URL, e.g. `http://127.0.0.1:8080/v1/chat/completions`. */
   url: string;
   body: unknown;
+  /**
+   * Varies the body per request (the i-th request of the whole load). Without it every request is identical, which
+   * would let a scorer's de-duplication or a cache make a proxy look faster than it is.
+   */
+  bodyFor?: (i: number) => unknown;
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
@@ -61,6 +66,7 @@ export function summariseLatency(samples: readonly number[]): LatencySummary {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const samples: number[] = [];
   let non2xx = 0;
+  let sent = 0;
   const started = performance.now();
   const result = await autocannon({
     url: options.url,
@@ -71,6 +77,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     duration: options.durationS,
     timeout: options.timeoutS ?? 30,
     ...(options.title ? { title: options.title } : {}),
+    ...(options.bodyFor
+      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(options.bodyFor!(sent++)) }) }] }
+      : {}),
     setupClient: (client) => {
       client.on('response', (status: number, _bytes: number, durationMs: number) => {
         if (status >= 200 && status < 300) samples.push(durationMs);

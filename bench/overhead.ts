@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
 import { stopAll, type ChildServer } from './procs.js';
-import { SCHEMA, fmt, makeStamp, type Headline, type PartResult } from './report.js';
-import { chatBody, portkeyHeaders, startPortkey, startPrefsel, startUpstream, type UpstreamConfig } from './servers.js';
+import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
+import { chatBody, portkeyHeaders, startPortkey, startPrefselCli, startUpstream, type UpstreamConfig } from './servers.js';
 import { ratio, spread, type Spread } from './stats.js';
 import { barChart } from './svg.js';
 
@@ -50,13 +50,14 @@ export interface OverheadTargetResult {
   raw: Array<{ round: number; latency: LoadResult; saturation: LoadResult }>;
 }
 
-/** Quick and full presets. */
-export function overheadPreset(quick: boolean): Omit<OverheadOptions, 'outDir' | 'command'> {
+/** Settings per mode. */
+export function overheadPreset(mode: Mode): Omit<OverheadOptions, 'outDir' | 'command'> {
+  const pick = <T>(full: T, quick: T, tiny: T): T => ({ full, quick, tiny })[mode];
   return {
-    rounds: quick ? 3 : 5,
-    durationS: quick ? 3 : 8,
-    connections: 8,
-    saturationConnections: quick ? 32 : 64,
+    rounds: pick(5, 3, 1),
+    durationS: pick(8, 3, 0.5),
+    connections: pick(8, 8, 2),
+    saturationConnections: pick(64, 32, 4),
     upstream: { ttftMs: 5, tokensPerSecond: 0 },
     maxTokens: 16,
   };
@@ -75,7 +76,7 @@ export async function runOverheadBench(opts: OverheadOptions): Promise<PartResul
     endpoints.set('direct', { url: `${base}/chat/completions`, headers: auth });
     let prefselInfo: Record<string, unknown> = {};
     if (targets.includes('prefsel')) {
-      const prefsel = await startPrefsel({ upstreamBaseUrl: base, strategy: 'none', scorer: 'reference' });
+      const prefsel = await startPrefselCli({ upstreamBaseUrl: base, strategy: 'none' });
       servers.push(prefsel);
       prefselInfo = prefsel.info;
       endpoints.set('prefsel', { url: `${prefsel.url}/v1/chat/completions`, headers: { ...auth, 'x-selection-strategy': 'none' } });
@@ -183,7 +184,7 @@ function finish(
       'Load generator (autocannon, in the bench process), the upstream simulator and each proxy run as separate processes, so none shares an event loop; on a 2-core machine they do share the cores, which bounds max req/s for every target alike.',
       'Latencies come from every response\'s raw duration (sub-millisecond), not autocannon\'s whole-millisecond histogram. Added latency = proxy minus direct, per round, then the median over rounds.',
       `Simulated upstream: fixed ${opts.upstream.ttftMs} ms before the answer (ttft), ${opts.upstream.tokensPerSecond > 0 ? `${opts.upstream.tokensPerSecond} tok/s` : 'instant generation'}, max_tokens ${opts.maxTokens}; non-streaming requests; one short user prompt.`,
-      'Portkey runs from node_modules (`build/start-server.js --port=N --headless`, NODE_ENV=production) with headers x-portkey-provider: openai and x-portkey-custom-host; a preload forces it onto 127.0.0.1. prefsel runs with strategy none (pass-through), NODE_ENV=production.',
+      'Portkey runs from node_modules (`build/start-server.js --port=N --headless`, NODE_ENV=production) with headers x-portkey-provider: openai and x-portkey-custom-host; a preload forces it onto 127.0.0.1. prefsel runs as users start it (`server/cli.ts serve --strategy none`, pass-through, default log level, NODE_ENV=production); request logs of both proxies go to /dev/null.',
     ],
     plots: [plot],
     results,

@@ -18,6 +18,8 @@ export const SCHEMA = 'prefsel-bench/1';
 export const PARTS = ['scoring', 'overhead', 'e2e', 'quality'] as const;
 /** One part of the suite. */
 export type PartName = (typeof PARTS)[number];
+/** How long a run may take: `full` (~10+ min), `quick` (a few minutes), `tiny` (seconds; smoke tests only, figures meaningless). */
+export type Mode = 'full' | 'quick' | 'tiny';
 
 /** The machine a result was measured on. */
 export interface MachineStamp {

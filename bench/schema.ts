@@ -1,0 +1,84 @@
+/**
+ * @module schema
+ * The zod schema of a written `bench/results/<part>.json`, so tests (and anyone reading results programmatically)
+ * can check a file is well-formed without trusting its figures.
+ */
+import { z } from 'zod';
+import { PARTS, SCHEMA } from './report.js';
+
+const spreadSchema = z.object({
+  median: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  p25: z.number().nullable(),
+  p75: z.number().nullable(),
+  n: z.number().int(),
+});
+
+/** Any part's envelope. */
+export const partResultSchema = z.object({
+  schema: z.literal(SCHEMA),
+  part: z.enum(PARTS),
+  stamp: z.object({
+    date: z.iso.datetime(),
+    command: z.string().min(1),
+    gitCommit: z.string(),
+    gitDirty: z.boolean(),
+    node: z.string().startsWith('v'),
+    machine: z.object({
+      cpuModel: z.string(),
+      cores: z.number().int().positive(),
+      memoryGiB: z.number().positive(),
+      gpus: z.array(z.string()),
+      platform: z.string(),
+      arch: z.string(),
+      loadavg1: z.number(),
+    }),
+  }),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+  config: z.record(z.string(), z.unknown()),
+  models: z.record(z.string(), z.unknown()),
+  headline: z.array(
+    z.object({ figure: z.string(), value: z.string(), target: z.string().optional(), met: z.boolean().nullable().optional() }),
+  ),
+  tables: z.array(
+    z.object({ title: z.string(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number()]))) }),
+  ),
+  notes: z.array(z.string()),
+  plots: z.array(z.string().regex(/\.svg$/)),
+  results: z.unknown(),
+});
+
+/** Overhead results: per target, spreads over rounds. */
+export const overheadResultsSchema = z.record(
+  z.enum(['direct', 'prefsel', 'portkey']),
+  z.object({ p50Ms: spreadSchema, p99Ms: spreadSchema, addedP50Ms: spreadSchema, addedP99Ms: spreadSchema, maxRps: spreadSchema }).loose(),
+);
+
+/** End-to-end results: one cell per (k, connections). */
+export const e2eResultsSchema = z.object({
+  cells: z.array(
+    z.object({ k: z.number().int(), connections: z.number().int(), rps: spreadSchema, p50Ms: spreadSchema, p50Ratio: spreadSchema, server: z.record(z.string(), z.number().nullable()) }).loose(),
+  ),
+});
+
+const interval = z.object({ value: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable() });
+
+/** Quality results: one row per target angle. */
+export const qualityResultsSchema = z.object({
+  angles: z.array(
+    z.object({
+      angleDeg: z.number(),
+      outsideDeg: z.number(),
+      n: z.number().int(),
+      wins: z.number().int(),
+      losses: z.number().int(),
+      ties: z.number().int(),
+      winRate: interval,
+      rpsMean: interval,
+      bonMean: interval,
+      diffMean: interval,
+    }).loose(),
+  ),
+});
