@@ -78,7 +78,7 @@ async function send() {
       showError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${facts ? ` — ${facts}` : ''}`, e.message ?? (text.slice(0, 500) || 'The server sent no body.'));
       return void setStatus(`Request failed with HTTP ${res.status}.`);
     }
-    render(json, performance.now() - started);
+    render(json, performance.now() - started, k);
   } catch (err) {
     if (err.name === 'AbortError') return void setStatus('Cancelled.');
     showError('Could not reach the server.', String(err.message ?? err));
@@ -111,7 +111,7 @@ function fillFacts(dl, facts, grouped = false) {
   }
 }
 
-function render(json, roundTripMs) {
+function render(json, roundTripMs, requestedK) {
   const report = json.selection ? normalizeSelection(json.selection) : null;
   state.report = report;
   state.selected = null;
@@ -146,7 +146,10 @@ function render(json, roundTripMs) {
     if (report.candidates.some((c) => c.scores)) drawPlot();
     drawList();
   }
-  setStatus(`Done in ${fmtMs(roundTripMs)}: ${report ? `${report.candidates.length} candidate${report.candidates.length === 1 ? '' : 's'}, ` : ''}chosen answer shown.`);
+  // The neighbourhood may hold fewer distinct directions than k (the authors' 5° grid within θmax), so say so.
+  const asked = requestedK > 0 && report && report.strategy !== 'none' && report.candidates.length < requestedK ? ` (${requestedK} requested)` : '';
+  const count = report ? `${report.candidates.length} candidate${report.candidates.length === 1 ? '' : 's'}${asked}, ` : '';
+  setStatus(`Done in ${fmtMs(roundTripMs)}: ${count}chosen answer shown.`);
   $('answer').scrollIntoView({ block: 'nearest' });
 }
 
