@@ -164,7 +164,9 @@ export function describeConfig(config: ServerConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS as readonly ConfigField[]) {
     const value = config[field.key as ConfigKey];
-    if (!field.secret || value === undefined) out[field.key] = value;
+    // Unset settings print as null so the printout lists every setting, not only the ones given.
+    if (value === undefined) out[field.key] = null;
+    else if (!field.secret) out[field.key] = value;
     else out[field.key] = Array.isArray(value) ? value.map(() => '***') : '***';
   }
   return out;

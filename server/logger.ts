@@ -1,7 +1,7 @@
 /**
  * @module logger
  * Structured JSON logs (pino). Secrets never reach a log line: configuration is logged through `describeConfig`
- * (masked), headers and bodies are never logged, and the paths below are redacted as a second line of defence.
+ * (masked), headers and bodies are never logged, and authorization headers are redacted as a second line of defence.
  */
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
@@ -12,7 +12,8 @@ export function createLogger(level: ServerConfig['logLevel'], destination?: pino
     name: 'prefsel',
     level,
     redact: {
-      paths: ['upstreamApiKey', 'apiKeys', '*.upstreamApiKey', '*.apiKeys', 'headers.authorization', '*.headers.authorization'],
+      // Configuration is logged through `describeConfig`, which masks secrets itself; these catch stray headers.
+      paths: ['headers.authorization', '*.headers.authorization', 'req.headers.authorization'],
       censor: '***',
     },
   };

@@ -1,0 +1,140 @@
+/**
+ * @module compose
+ * The composition root: the only file that names concrete generators, scorers and the simulator. Configuration in,
+ * a ready app out. No upstream configured means the built-in simulated upstream (announced loudly: its answers are
+ * not a language model's); no reward model configured means the built-in reference model.
+ */
+import type { Logger } from 'pino';
+import type { Generator } from '../core/ports.js';
+import type { Selector } from '../core/selector.js';
+import { createSelector } from '../middleware/create-selector.js';
+import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
+import { parsePreference } from '../middleware/preference.js';
+import { createOnnxScorer, ensureReferenceModel, type OnnxScorer } from '../scorers/index.js';
+import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
+import type { Hono } from 'hono';
+import { createApp } from './app.js';
+import { ConfigError, type ServerConfig } from './config.js';
+import { createRequestTracker, type RequestTracker } from './in-flight.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { redactingGenerator } from './redact.js';
+import { playgroundRoutes } from './playground/route.js';
+
+/** Latency of the simulated upstream: enough to feel like a real model (and to show keep-alives), no more. */
+const SIMULATED_LATENCY = { ttftMs: 250, tokensPerSecond: 120 } as const;
+
+/** A composed server, not yet listening. */
+export interface Composed {
+  app: Hono;
+  selector: Selector;
+  scorer: OnnxScorer;
+  tracker: RequestTracker;
+  metrics: Metrics;
+  /** The upstream actually used. */
+  upstream: { url: string; simulated: boolean };
+  /** Releases the scorer and stops the simulator; call after the HTTP server has drained. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link compose} beyond the configuration. */
+export interface ComposeOptions {
+  logger: Logger;
+}
+
+/**
+ * Builds every piece from the configuration.
+ * @throws ConfigError when a setting only turns out wrong once the pieces exist (an unknown default attribute);
+ *   `ModelLoadError` when the reward model cannot be loaded.
+ */
+export async function compose(config: ServerConfig, options: ComposeOptions): Promise<Composed> {
+  const { logger } = options;
+  let sim: SimulatedUpstream | undefined;
+  let upstreamUrl = config.upstreamUrl;
+  if (upstreamUrl === undefined) {
+    sim = await startSimulatedUpstream(SIMULATED_LATENCY);
+    upstreamUrl = sim.url;
+    const banner = [
+      '*** SIMULATED UPSTREAM ***',
+      `No --upstream-url / PREFSEL_UPSTREAM_URL given: answers come from prefsel's built-in simulator at ${sim.url},`,
+      'not from a language model. Point prefsel at a real OpenAI-compatible server with --upstream-url.',
+    ];
+    process.stderr.write(`\n${banner.join('\n')}\n\n`);
+    logger.warn({ upstream: sim.url, simulated: true }, banner.join(' '));
+  }
+
+  let scorer: OnnxScorer | undefined;
+  try {
+    const base = createOpenAICompatibleGenerator({
+      baseUrl: upstreamUrl,
+      ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
+      ...(sim ? { name: 'simulated' } : {}),
+    });
+    const generator: Generator = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
+
+    let metrics: Metrics | undefined;
+    const modelDir = config.rewardModel ?? (await ensureReferenceModel());
+    scorer = await createOnnxScorer({
+      modelDir,
+      device: config.device,
+      logger: { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) },
+      batching: { onBatch: (batch) => metrics?.observeScorerBatch(batch.size) },
+    });
+
+    if (config.preference) {
+      try {
+        parsePreference(config.preference, { attributes: scorer.attributes });
+      } catch (err) {
+        throw new ConfigError(`--preference / PREFSEL_PREFERENCE: ${(err as Error).message}`);
+      }
+    }
+    const selector = createSelector({
+      generator,
+      scorer,
+      defaults: {
+        strategy: config.strategy,
+        k: config.k,
+        radius_deg: config.radiusDeg,
+        seed: config.seed,
+        ...(config.preference ? { preference: config.preference } : {}),
+      },
+      candidateTimeoutMs: config.candidateTimeoutMs,
+      deadlineMs: config.deadlineMs,
+      maxConcurrentUpstream: config.maxConcurrency,
+      maxQueuedUpstream: config.maxQueue,
+    });
+    const tracker = createRequestTracker();
+    const loaded = scorer;
+    metrics = createMetrics({ upstreamQueue: () => selector.upstreamQueue(), requestsInFlight: () => tracker.active, scorer: loaded });
+    const app = createApp({
+      selector,
+      logger,
+      metrics,
+      tracker,
+      playground: playgroundRoutes({ selector, maxK: config.maxK }),
+      options: {
+        apiKeys: config.apiKeys,
+        bodyLimit: config.bodyLimit,
+        maxRequests: config.maxRequests,
+        maxK: config.maxK,
+        keepAliveMs: config.keepAliveMs,
+        modelMap: config.modelMap,
+      },
+    });
+    return {
+      app,
+      selector,
+      scorer: loaded,
+      tracker,
+      metrics,
+      upstream: { url: upstreamUrl, simulated: sim !== undefined },
+      async close() {
+        await loaded.close();
+        await sim?.close();
+      },
+    };
+  } catch (err) {
+    await scorer?.close();
+    await sim?.close();
+    throw err;
+  }
+}
