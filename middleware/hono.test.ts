@@ -156,6 +156,19 @@ describe('preferenceSelection: JSON responses', () => {
     expect(call.selection).toEqual({ strategy: 'best_of_n', k: 3 });
   });
 
+  it('Should take the strategy from a model prefix unless the body or a header names one', async () => {
+    const selector = fakeSelector(async () => selectionOf(['a']));
+    const app = appWith(selector);
+    await post(app, body({ model: 'best_of_n:m' }));
+    await post(app, body({ model: 'best_of_n:m' }), { headers: { 'x-selection-strategy': 'none' } });
+    await post(app, body({ model: 'best_of_n:m', selection: { strategy: 'rps' } }));
+    expect(selector.calls.map((c) => [c.params.model, c.selection?.strategy])).toEqual([
+      ['m', 'best_of_n'],
+      ['m', 'none'],
+      ['m', 'rps'],
+    ]);
+  });
+
   it('Should pass tool and JSON-mode requests through with strategy none', async () => {
     const selector = fakeSelector(async () => selectionOf(['{}'], 'none'));
     await post(appWith(selector), body({ tools: [{ type: 'function', function: { name: 'f' } }], n: 2 }));

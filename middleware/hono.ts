@@ -11,6 +11,8 @@
  *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
  * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
  *   the engine's queue, retries and deadline, and the response carries no selection report.
+ * - A model id may carry a strategy prefix (`rps:llama-3`, `none:llama-3`) for clients that can only pick a model;
+ *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
  *   finish chunk (`finish_reason` set) of a stream.
  * - The client disconnecting aborts every upstream call of its request.
@@ -60,7 +62,8 @@ export interface PreferenceSelectionOptions {
    */
   readonly chunkChars?: number;
   /**
-   * Maps the client's model name to the upstream's; `null`/`undefined` means unknown (404 `model_not_found`).
+   * Maps the client's model name (strategy prefix already removed) to the upstream's; `null`/`undefined` means
+   * unknown (404 `model_not_found`).
    * @default identity
    */
   readonly resolveModel?: (model: string) => string | null | undefined;
@@ -111,9 +114,9 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     if (c.req.method !== 'POST' || !c.req.path.endsWith('/chat/completions')) return next();
 
     const request = await parse(c.req.raw);
-    const upstreamModel = opts.resolveModel(request.model);
+    const upstreamModel = opts.resolveModel(request.params.model);
     if (upstreamModel == null) {
-      throw new NotFoundError(`The model \`${request.model}\` does not exist or is not served by this proxy.`, {
+      throw new NotFoundError(`The model \`${request.params.model}\` does not exist or is not served by this proxy.`, {
         code: 'model_not_found',
         param: 'model',
       });

@@ -69,7 +69,7 @@ describe('errors through the openai client', () => {
     const ok = await client.chat.completions.create({ model: 'my-model', messages });
     expect(ok.model).toBe('my-model');
     expect(server.sim.received.at(-1)!.body?.model).toBe('prefsel-sim');
-    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['my-model']);
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['my-model', 'rps:my-model', 'best_of_n:my-model', 'none:my-model']);
 
     server.sim.inject({ status: 404, times: Infinity, body: { error: { message: 'The model does not exist', type: 'invalid_request_error' } } });
     const upstream = await apiError(client.chat.completions.create({ model: 'my-model', messages }));

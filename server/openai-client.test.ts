@@ -133,8 +133,17 @@ describe('openai client against prefsel', () => {
     expect(calls[0]!.body?.tools).toEqual(tools);
   });
 
-  it('Should list the upstream models', async () => {
+  it('Should list the upstream models and their strategy-prefixed ids', async () => {
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['prefsel-sim']);
+    expect(models.data.map((m) => m.id)).toEqual(['prefsel-sim', 'rps:prefsel-sim', 'best_of_n:prefsel-sim', 'none:prefsel-sim']);
+    expect((await client.models.retrieve('none:prefsel-sim')).id).toBe('none:prefsel-sim');
+  });
+
+  it('Should pick the strategy from a prefixed model id and report the id the client used', async () => {
+    const { data, response } = await client.chat.completions.create({ model: 'none:prefsel-sim', messages }).withResponse();
+    expect(data.model).toBe('none:prefsel-sim');
+    expect(response.headers.get('x-selection-strategy')).toBe('none');
+    const calls = server.sim.received.filter((r) => r.path === '/v1/chat/completions');
+    expect(calls.map((c) => c.body?.model)).toEqual(['prefsel-sim']);
   });
 });

@@ -8,6 +8,7 @@ import type { ChatCompletionCreateParams } from '../../core/openai.js';
 import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { readExtensionHeaders } from './headers.js';
+import { splitModelPrefix } from './model-prefix.js';
 import { chatRequestSchema, preferenceSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
 import { issuesToError } from './zod-issues.js';
 
@@ -16,9 +17,12 @@ export type PassThroughReason = 'tools' | 'response_format';
 
 /** A validated request, ready for the engine and the renderer. */
 export interface ParsedChatRequest {
-  /** The model as the client named it (responses report this name). */
+  /** The model as the client named it, strategy prefix included (responses report this name). */
   model: string;
-  /** The body for the upstream: prefsel's extensions and the response-shaping fields (`stream`, `n`) removed. */
+  /**
+   * The body for the upstream: prefsel's extensions and the response-shaping fields (`stream`, `n`) removed, and
+   * `model` without its strategy prefix.
+   */
   params: ChatCompletionCreateParams;
   preference?: PreferenceInput;
   /** Selection options with the effective strategy filled in. */
@@ -75,7 +79,9 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
         : body.response_format != null && body.response_format.type !== 'text'
           ? 'response_format'
           : null;
-    const strategy: StrategyName = passThrough ? 'none' : (selection.strategy ?? options.defaults.strategy);
+    // Precedence: body, then headers (merged above), then the model's strategy prefix, then the server default.
+    const prefixed = splitModelPrefix(body.model);
+    const strategy: StrategyName = passThrough ? 'none' : (selection.strategy ?? prefixed.strategy ?? options.defaults.strategy);
     const n = body.n ?? 1;
     if (strategy !== 'none') {
       const k = selection.k ?? options.defaults.k;
@@ -87,7 +93,7 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       }
     }
 
-    const params: ChatCompletionCreateParams = { ...body } as ChatCompletionCreateParams;
+    const params: ChatCompletionCreateParams = { ...body, model: prefixed.model } as ChatCompletionCreateParams;
     for (const field of OWN_FIELDS) delete params[field];
     // With a selecting strategy, `n` means "choices from the k candidates"; each upstream call makes one.
     if (strategy !== 'none') delete params.n;

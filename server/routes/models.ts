@@ -1,12 +1,14 @@
 /**
  * @module routes/models
  * `GET /v1/models` and `GET /v1/models/:id`. With a model map the proxy serves exactly the mapped names, so it
- * lists those; otherwise it lists what the upstream reports.
+ * lists those; otherwise it lists what the upstream reports. Each model is followed by its strategy-prefixed ids
+ * (`rps:m`, `best_of_n:m`, `none:m`) so front-ends that only let users pick a model can pick a strategy too.
  */
 import { Hono } from 'hono';
 import { NotFoundError } from '../../core/errors.js';
 import type { Model } from '../../core/openai.js';
 import type { Generator } from '../../core/ports.js';
+import { prefixedModelIds } from '../../middleware/http/model-prefix.js';
 
 /** Options of {@link modelRoutes}. */
 export interface ModelRoutesOptions {
@@ -20,12 +22,18 @@ export function modelRoutes(options: ModelRoutesOptions): Hono {
   const { generator, modelMap } = options;
   const aliases = Object.keys(modelMap);
 
-  async function list(signal: AbortSignal): Promise<Model[]> {
+  async function served(signal: AbortSignal): Promise<Model[]> {
     if (aliases.length > 0) {
       const created = Math.floor(Date.now() / 1000);
       return aliases.map((id) => ({ id, object: 'model', created, owned_by: 'prefsel' }));
     }
     return generator.listModels ? generator.listModels({ signal }) : [];
+  }
+
+  async function list(signal: AbortSignal): Promise<Model[]> {
+    const models = await served(signal);
+    const prefixed = models.flatMap((m) => prefixedModelIds(m.id).map((id): Model => ({ ...m, id, owned_by: 'prefsel' })));
+    return [...models, ...prefixed];
   }
 
   const app = new Hono();
