@@ -18,7 +18,7 @@ function recorder(delayMs = 0) {
 describe('DynamicBatcher', () => {
   it('Should merge concurrent calls into one batch and return each call its own results in order', async () => {
     const { batches, run } = recorder();
-    const b = new DynamicBatcher(run, { maxWaitMs: 5 });
+    const b = new DynamicBatcher(run, { maxWaitMs: 5, maxPadding: 0.5 });
     const [x, y] = await Promise.all([b.submit([item('a'), item('bb')]), b.submit([item('ccc')])]);
     expect(x).toEqual(['A', 'BB']);
     expect(y).toEqual(['CCC']);
@@ -50,10 +50,20 @@ describe('DynamicBatcher', () => {
     ]);
   });
 
+  it('Should stop taking in other lengths when padding would exceed maxPadding', async () => {
+    const { batches, run } = recorder();
+    const b = new DynamicBatcher(run, { maxPadding: 0.1, maxWaitMs: 1 });
+    await b.submit([item('a', 100), item('b', 95), item('c', 92), item('d', 50), item('e', 52)]);
+    expect(batches).toEqual([
+      ['c', 'b', 'a'], // 3 × 100 padded, 13 padding (4%); adding 52 would make it 26%
+      ['d', 'e'],
+    ]);
+  });
+
   it('Should score identical items once and give every caller the result', async () => {
     const { batches, run } = recorder();
     const seen: BatchInfo[] = [];
-    const b = new DynamicBatcher(run, { maxWaitMs: 5, onBatch: (i) => seen.push(i) });
+    const b = new DynamicBatcher(run, { maxWaitMs: 5, maxPadding: 0.5, onBatch: (i) => seen.push(i) });
     const [x, y] = await Promise.all([b.submit([item('same'), item('same'), item('other')]), b.submit([item('same')])]);
     expect(x).toEqual(['SAME', 'SAME', 'OTHER']);
     expect(y).toEqual(['SAME']);
