@@ -46,6 +46,7 @@ export async function generateCandidates(options: GenerateCandidatesOptions): Pr
   const failures = new Map<number, unknown>();
   const settled = await Promise.allSettled(
     plans.map(async (plan, index) => {
+      // latencyMs runs from dispatch to settle: queue wait, every attempt and backoff included.
       const started = performance.now();
       let report: CandidateReport;
       try {
