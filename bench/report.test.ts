@@ -5,7 +5,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { failedPart, makeStamp, markdownTable, renderSummary, writePartResult, writeSummary, SCHEMA, type PartResult } from './report.js';
+import { writeFileSync } from 'node:fs';
+import { README_MARKERS, failedPart, makeStamp, markdownTable, renderSummary, updateReadmeSummary, writePartResult, writeSummary, SCHEMA, type PartResult } from './report.js';
 import { bootstrap, median, percentile, ratio, spread, wilson } from './stats.js';
 import { barChart, lineChart, niceTicks } from './svg.js';
 
@@ -87,5 +88,14 @@ describe('report', () => {
     expect(summary).toContain('engine missing');
     expect(renderSummary([])).toContain('# prefsel benchmark summary');
     expect(markdownTable({ columns: ['a'], rows: [['x|y']] })).toContain('x\\|y');
+
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, `# Bench\n\n${README_MARKERS.start}\nold\n${README_MARKERS.end}\n\nMore text.\n`);
+    expect(updateReadmeSummary(readme, [part])).toBe(true);
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('| overhead | f | v | t | yes |');
+    expect(text).toContain('[overhead.svg](results/overhead.svg)');
+    expect(text).not.toContain('old');
+    expect(text.endsWith('More text.\n')).toBe(true);
   });
 });

@@ -215,6 +215,48 @@ export function writeSummary(dir: string = RESULTS_DIR): string {
   return path;
 }
 
+/** Markers around the generated block in `bench/README.md`. */
+export const README_MARKERS = { start: '<!-- bench-summary:start -->', end: '<!-- bench-summary:end -->' } as const;
+
+/**
+ * Replaces the block between {@link README_MARKERS} in a README with the headline table of `parts` and links to
+ * their plots (paths relative to the README). A README without the markers is left alone.
+ * @returns whether the file changed
+ */
+export function updateReadmeSummary(readmePath: string, parts: readonly PartResult[], resultsRel = 'results'): boolean {
+  let text: string;
+  try {
+    text = readFileSync(readmePath, 'utf8');
+  } catch {
+    return false;
+  }
+  const a = text.indexOf(README_MARKERS.start);
+  const b = text.indexOf(README_MARKERS.end);
+  if (a < 0 || b < a) return false;
+  const rows = parts.flatMap((p) =>
+    p.status === 'failed'
+      ? [[p.part, 'did not run', p.error ?? 'failed', '–', '–']]
+      : p.headline.map((h) => [p.part, h.figure, h.value, h.target ?? '–', metCell(h.met)]),
+  );
+  const machines = [...new Set(parts.map((p) => `${describeMachine(p.stamp.machine)}; ${p.stamp.date.slice(0, 10)}; \`${p.stamp.command}\``))];
+  const plots = parts.flatMap((p) => p.plots.map((f) => `[${f}](${resultsRel}/${f})`));
+  const block = [
+    README_MARKERS.start,
+    '',
+    markdownTable({ columns: ['part', 'figure', 'value', 'target', 'met'], rows }),
+    '',
+    `Measured on: ${machines.join(' · ')}`,
+    '',
+    `Plots: ${plots.join(' · ') || 'none'}. Full tables and notes: [${resultsRel}/SUMMARY.md](${resultsRel}/SUMMARY.md).`,
+    '',
+    README_MARKERS.end,
+  ].join('\n');
+  const next = text.slice(0, a) + block + text.slice(b + README_MARKERS.end.length);
+  if (next === text) return false;
+  writeFileSync(readmePath, next);
+  return true;
+}
+
 /** A failed part's result, so a missing dependency shows up in SUMMARY.md instead of vanishing. */
 export function failedPart(part: PartName, error: unknown, config: Record<string, unknown> = {}): PartResult {
   const message = error instanceof Error ? error.message : String(error);

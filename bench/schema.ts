@@ -53,7 +53,11 @@ export const partResultSchema = z.object({
 /** Overhead results: per target, spreads over rounds. */
 export const overheadResultsSchema = z.record(
   z.enum(['direct', 'prefsel', 'portkey']),
-  z.object({ p50Ms: spreadSchema, p99Ms: spreadSchema, addedP50Ms: spreadSchema, addedP99Ms: spreadSchema, maxRps: spreadSchema }).loose(),
+  z.object({
+    levels: z.array(z.object({ connections: z.number().int(), p50Ms: spreadSchema, p99Ms: spreadSchema, addedP50Ms: spreadSchema, addedP99Ms: spreadSchema })),
+    maxRps: spreadSchema,
+    cpuMsPerRequest: spreadSchema,
+  }).loose(),
 );
 
 /** End-to-end results: one cell per (k, connections). */
