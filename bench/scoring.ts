@@ -99,8 +99,15 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
     if (!shape) throw new TypeError(`Unknown shape \`${key}\`; expected one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
     const dir = await ensureBenchModel(shape, p.modelsDir);
     models[shape.name] = { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, params: paramCount(shape), weights: 'random weights', dir };
-    // Heavier models get fewer requests per run so one cell stays within about a minute on 2 cores.
-    const requests = shape.hidden >= 768 ? Math.max(8, p.requests / 2) : p.requests;
+    // The BERT-base shape costs ~8× the small one: fewer requests, repeats and concurrency levels keep the full
+    // run near 15 minutes on 2 cores (unless the caller set them).
+    const heavy = shape.hidden >= 768;
+    const requests = heavy && options.requests === undefined ? Math.max(8, p.requests / 2) : p.requests;
+    const shapeP = {
+      ...p,
+      repeats: heavy && options.repeats === undefined ? Math.min(p.repeats, 2) : p.repeats,
+      concurrency: heavy && options.concurrency === undefined ? p.concurrency.filter((c) => c === 1 || c === Math.max(...p.concurrency)) : p.concurrency,
+    };
     for (const device of devicesFor(p.device)) {
       p.log(`${shape.name} on ${device}: loading engines`);
       const engines: Partial<Record<(typeof ENGINE_KEYS)[number], BenchEngine>> = {
@@ -115,7 +122,7 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
         }
       }
       try {
-        cells.push(...(await measureShape({ engines, dir, model: shape.name, device, requests, p })));
+        cells.push(...(await measureShape({ engines, dir, model: shape.name, device, requests, p: shapeP })));
       } finally {
         for (const e of Object.values(engines)) await e.close();
       }
@@ -175,7 +182,7 @@ async function measureShape(a: MeasureArgs): Promise<ScoringCell[]> {
     p.log(`${a.model} ${a.device} concurrency ${c}: ${live.map(([, e]) => `${e.name} ${perSec(e)} cand/s`).join('; ')}`);
   }
 
-  const pool = workload.flat().slice(0, Math.max(...p.batchSizes) * 2);
+  const pool = workload.flat().slice(0, Math.max(...p.batchSizes));
   const tokens = tokensOf([pool]);
   for (const b of p.batchSizes) {
     const seq = live.filter(([k]) => k !== 'dynamic'); // sequential calls: dynamic batching has nothing to merge

@@ -52,12 +52,16 @@ describe('DynamicBatcher', () => {
 
   it('Should stop taking in other lengths when padding would exceed maxPadding', async () => {
     const { batches, run } = recorder();
-    const b = new DynamicBatcher(run, { maxPadding: 0.1, maxWaitMs: 1 });
+    const b = new DynamicBatcher(run, { maxPadding: 0.1, minBatchTokens: 0, maxWaitMs: 1 });
     await b.submit([item('a', 100), item('b', 95), item('c', 92), item('d', 50), item('e', 52)]);
     expect(batches).toEqual([
       ['c', 'b', 'a'], // 3 × 100 padded, 13 padding (4%); adding 52 would make it 26%
       ['d', 'e'],
     ]);
+    batches.length = 0;
+    const small = new DynamicBatcher(run, { maxPadding: 0.1, minBatchTokens: 512, maxWaitMs: 1 });
+    await small.submit([item('a', 100), item('d', 50), item('e', 52)]);
+    expect(batches).toEqual([['d', 'e', 'a']]); // 300 padded tokens: under minBatchTokens, so padding is allowed
   });
 
   it('Should score identical items once and give every caller the result', async () => {

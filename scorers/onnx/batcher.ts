@@ -19,6 +19,8 @@ export interface BatcherOptions {
    * on a GPU, where bigger batches pay, raise it. @default 0.1
    */
   readonly maxPadding?: number;
+  /** Below this many padded tokens a batch ignores `maxPadding`: per-run overhead outweighs its padding. @default 512 */
+  readonly minBatchTokens?: number;
   /** Longest an item waits for company before a partial batch runs. @default 2 */
   readonly maxWaitMs?: number;
   /** Most items waiting; beyond it `submit` throws {@link OverloadedError}. @default 1024 */
@@ -83,7 +85,7 @@ interface Job<P, R> {
   waiters: Array<{ call: Call<R>; index: number }>;
 }
 
-const defaults = { maxBatchSize: 32, maxBatchTokens: 16384, maxPadding: 0.1, maxWaitMs: 2, maxQueue: 1024, name: 'Scorer queue' };
+const defaults = { maxBatchSize: 32, maxBatchTokens: 16384, maxPadding: 0.1, minBatchTokens: 512, maxWaitMs: 2, maxQueue: 1024, name: 'Scorer queue' };
 
 function positiveInt(name: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
@@ -188,8 +190,9 @@ export class DynamicBatcher<P, R> {
     let hi = pivot;
     let max = jobs[pivot]!.item.tokens;
     let real = max;
-    const { maxBatchSize, maxBatchTokens, maxPadding } = this.#opts;
-    const fits = (n: number, longest: number, tokens: number) => n * longest <= maxBatchTokens && n * longest - tokens <= maxPadding * n * longest;
+    const { maxBatchSize, maxBatchTokens, maxPadding, minBatchTokens } = this.#opts;
+    const fits = (n: number, longest: number, tokens: number) =>
+      n * longest <= maxBatchTokens && (n * longest <= minBatchTokens || n * longest - tokens <= maxPadding * n * longest);
     while (hi - lo + 1 < maxBatchSize) {
       const n = hi - lo + 2;
       const l = lo > 0 ? jobs[lo - 1]!.item.tokens : undefined;

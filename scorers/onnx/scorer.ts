@@ -28,7 +28,9 @@ export interface OnnxScorerOptions {
   readonly maxLength?: number;
   /**
    * Dynamic batching limits; `enabled: false` runs each call on its own (for comparison). `maxPadding` defaults
-   * to 0.1 on CPU (padding is pure waste there) and 0.3 on CUDA (bigger batches pay).
+   * to 0.02 on CPU and 0.3 on CUDA: on CPU, tokens/s is flat from batch size 1 up (measured on BERT 6x384), so
+   * every padded token is lost work and batches should only join sequences of (nearly) equal length; a GPU needs
+   * big batches to fill itself.
    */
   readonly batching?: BatcherOptions & { readonly enabled?: boolean };
   /** Threads per op. @default os.availableParallelism() */
@@ -113,7 +115,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   const { enabled = true, ...batchOpts } = options.batching ?? {};
   const maxBatchSize = batchOpts.maxBatchSize ?? 32;
-  const maxPadding = batchOpts.maxPadding ?? (opened.executionProvider === 'cuda' ? 0.3 : 0.1);
+  const maxPadding = batchOpts.maxPadding ?? (opened.executionProvider === 'cuda' ? 0.3 : 0.02);
   const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, { ...batchOpts, maxPadding });
   let direct = { batches: 0, items: 0 };
   let closed = false;
