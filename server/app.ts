@@ -104,9 +104,10 @@ export function createApp(deps: AppDeps): Hono {
       done();
       throw err;
     }
-    // A stream is in flight until its last byte (or the client leaving), not until the handler returns.
+    // A stream is in flight until its last byte (or the client leaving), not until the handler returns. A JSON body is
+    // already complete, so it is left alone (and keeps its Content-Length).
     const body = c.res.body;
-    if (body) c.res = new Response(watchBody(body, done), c.res);
+    if (body && c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.res = new Response(watchBody(body, done), c.res);
     else done();
   };
   const hasMap = Object.keys(options.modelMap).length > 0;
