@@ -268,6 +268,20 @@ describe('preferenceSelection: streaming', () => {
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
   });
 
+  it('Should stream n choices, each with its role delta first and its own finish chunk', async () => {
+    const selector = fakeSelector(async () => selectionOf(['short', 'the longest answer', 'medium one']));
+    const res = await post(appWith(selector), body({ stream: true, n: 2 }));
+    const chunks = sseEvents(await res.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e) as ChatCompletionChunk);
+    for (const index of [0, 1]) {
+      const mine = chunks.filter((c) => c.choices[0]!.index === index);
+      expect(mine[0]!.choices[0]!.delta.role).toBe('assistant');
+      expect(mine.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+      expect(mine.map((c) => c.choices[0]!.delta.content ?? '').join('')).toBe(index === 0 ? 'the longest answer' : 'medium one');
+    }
+  });
+
   it('Should hold the headers back so a fast failure keeps its real status', async () => {
     const selector = fakeSelector(async () => {
       throw new UpstreamError('Upstream answered 503: overloaded', 503);
