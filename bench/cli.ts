@@ -104,7 +104,10 @@ async function main(): Promise<void> {
     if (result.status === 'failed') failures++;
     const secs = ((performance.now() - t0) / 1000).toFixed(0);
     console.log(`[bench] ${part}: ${result.status} in ${secs} s`);
-    for (const h of result.headline) console.log(`  ${h.figure}: ${h.value}${h.target ? ` (target ${h.target}: ${h.met ? 'met' : 'not met'})` : ''}`);
+    for (const h of result.headline) {
+      const verdict = h.met === true ? 'met' : h.met === false ? 'not met' : 'for comparison';
+      console.log(`  ${h.figure}: ${h.value}${h.target ? ` (target ${h.target}: ${verdict})` : ''}`);
+    }
   }
   // The committed README shows the latest headline table, but only for runs into the committed results folder.
   if (resolve(cli.outDir) === RESULTS_DIR) updateReadmeSummary(resolve(RESULTS_DIR, '..', 'README.md'), readPartResults(cli.outDir));

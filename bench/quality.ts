@@ -58,7 +58,7 @@ export interface AngleResult {
 export function qualityPreset(mode: Mode): Omit<QualityOptions, 'outDir' | 'command'> {
   const pick = <T>(full: T, quick: T, tiny: T): T => ({ full, quick, tiny })[mode];
   return {
-    prompts: pick(192, 64, 3),
+    prompts: pick(256, 128, 3),
     anglesDeg: pick([-30, -15, 0, 10, 20, 30, 40, 45], [-20, 0, 15, 30, 45], [0, 30]),
     k: mode === 'tiny' ? 3 : 5,
     radiusDeg: 30,

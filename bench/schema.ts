@@ -63,7 +63,7 @@ export const overheadResultsSchema = z.record(
 /** End-to-end results: one cell per (k, connections). */
 export const e2eResultsSchema = z.object({
   cells: z.array(
-    z.object({ k: z.number().int(), connections: z.number().int(), rps: spreadSchema, p50Ms: spreadSchema, p50Ratio: spreadSchema, server: z.record(z.string(), z.number().nullable()) }).loose(),
+    z.object({ k: z.number().int(), connections: z.number().int(), maxConcurrentUpstream: z.number().int(), rps: spreadSchema, p50Ms: spreadSchema, p50Ratio: spreadSchema, server: z.record(z.string(), z.number().nullable()) }).loose(),
   ),
 });
 
