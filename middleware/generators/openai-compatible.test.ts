@@ -34,6 +34,8 @@ describe('openai-compatible generator', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ upstreamStatus: 429, status: 429, headers: { 'retry-after': '2' } });
     expect((error as Error).message).toContain('Simulated upstream failure (429)');
+    // The upstream's address is internal: clients must not learn it from an error message.
+    expect((error as Error).message).not.toContain(new URL(sim.url).host);
     sim.inject({ status: 503, times: 1 });
     const unavailable = await generator().complete({ model: 'm', messages }).catch((e: unknown) => e);
     expect(unavailable).toMatchObject({ upstreamStatus: 503, status: 502 });

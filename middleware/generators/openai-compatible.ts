@@ -44,7 +44,9 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
   const client = new InferenceClient(options.apiKey ?? '');
   const mapModel = options.mapModel ?? ((model: string) => model);
-  const where = baseUrl ?? `Hugging Face provider ${options.provider ?? 'auto'}`;
+  // Clients see this in error messages, so it names the kind of upstream, never its (internal) address; the URL
+  // stays available to logs through the error's `cause`.
+  const where = baseUrl ? `(${options.name ?? 'openai-compatible'})` : `(Hugging Face provider ${options.provider ?? 'auto'})`;
 
   /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
   function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
