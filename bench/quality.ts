@@ -52,6 +52,8 @@ export interface AngleResult {
   rpsCandidates: number;
   bonCandidates: number;
   failures: number;
+  /** Directions RPS generated under (first prompt; the grid is the same for every prompt). */
+  rpsAnglesDeg: number[];
 }
 
 /** Settings per mode. */
@@ -78,6 +80,8 @@ interface Outcome {
   projection: number;
   candidates: number;
   failed: number;
+  /** Plane angles the candidates were generated under. */
+  anglesDeg: number[];
 }
 
 async function selectOnce(
@@ -96,6 +100,7 @@ async function selectOnce(
     projection: selection.chosen.projection ?? Number.NaN,
     candidates: ok,
     failed: selection.candidates.length - ok,
+    anglesDeg: selection.candidates.map((c) => Math.round((c.direction?.angleDeg ?? Number.NaN) * 100) / 100),
   };
 }
 
@@ -152,6 +157,7 @@ export async function runQualityBench(opts: QualityOptions): Promise<PartResult<
         rpsCandidates: mean(pairs.map((p) => p.rps.candidates)),
         bonCandidates: mean(pairs.map((p) => p.bon.candidates)),
         failures: pairs.reduce((s, p) => s + p.rps.failed + p.bon.failed, 0) + (pairs.length - valid.length),
+        rpsAnglesDeg: pairs[0]?.rps.anglesDeg ?? [],
       });
       console.log(`[quality] ${angleDeg}°: RPS ${wins}-${losses} (ties ${valid.length - wins - losses})`);
     }
@@ -195,7 +201,7 @@ function finish(opts: QualityOptions, angles: AngleResult[], models: Record<stri
   const ci = (i: Interval, f: (v: number) => string = fmt) => `${f(i.value)} [${f(i.lo)}, ${f(i.hi)}]`;
   const rows = angles.map((a) => [
     `${a.angleDeg}°`, a.outsideDeg, `${a.wins}/${a.losses}/${a.ties}`, ci(a.winRate, pct), ci(a.rpsMean), ci(a.bonMean),
-    ci(a.diffMean), `${fmt(a.rpsCandidates)} / ${fmt(a.bonCandidates)}`, a.failures,
+    ci(a.diffMean), `${fmt(a.rpsCandidates)} / ${fmt(a.bonCandidates)}`, a.rpsAnglesDeg.join(', '), a.failures,
   ]);
   const verdict = coverageVerdict(angles);
   const poorest = angles.reduce<AngleResult | undefined>((m, a) => (!m || a.outsideDeg > m.outsideDeg ? a : m), undefined);
@@ -230,14 +236,14 @@ function finish(opts: QualityOptions, angles: AngleResult[], models: Record<stri
     headline,
     tables: [{
       title: `RPS vs best-of-n, k=${opts.k}, ${opts.prompts} prompts per angle, coverage ${opts.coverage.fromDeg}°…${opts.coverage.toDeg}°`,
-      columns: ['target', '° outside coverage', 'RPS W/L/T', 'win rate % [95% CI]', 'RPS mean reward', 'best-of-n mean reward', 'mean gain (RPS − BoN)', 'candidates RPS / BoN', 'failures'],
+      columns: ['target', '° outside coverage', 'RPS W/L/T', 'win rate % [95% CI]', 'RPS mean reward', 'best-of-n mean reward', 'mean gain (RPS − BoN)', 'candidates RPS / BoN', 'RPS directions (°)', 'failures'],
       rows,
     }],
     notes: [
       verdict,
       'Judge = the reference reward model that also selects (target-projected reward); the paper judged with GPT-4o-mini. With one model doing both, the comparison is exactly which pool has the better best candidate.',
       'Win rate excludes ties (ties reported); Wilson 95% CI. Means: percentile bootstrap, 2000 resamples, seeded. Seeds per prompt are identical for both strategies.',
-      `RPS neighbourhood: the engine's default for two attributes (the authors' absolute 5° grid, θmax ${opts.radiusDeg}°); best-of-n: k samples at the target.`,
+      `RPS neighbourhood: the engine's default for two attributes (the authors' absolute 5° grid over −40°…40°, θmax ${opts.radiusDeg}°), listed per angle; the grid clips at 40°, so for targets above 40° every RPS candidate lies between the target and the covered range and the target itself is not sampled. Best-of-n: k samples at the target.`,
     ],
     plots,
     results: { angles },
