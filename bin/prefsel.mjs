@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `prefsel` command: registers tsx (a runtime dependency) so the TypeScript CLI runs without a build step.
-import { register } from 'tsx/esm/api';
+// The `prefsel` command. A built package (`npm run build`) runs the compiled CLI; a source checkout registers tsx
+// (a runtime dependency) so the TypeScript CLI runs without a build step.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../server/cli.ts');
+const compiled = new URL('../dist/server/cli.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../server/cli.ts');
+}

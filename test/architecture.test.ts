@@ -22,7 +22,7 @@ const allowed: Record<string, readonly string[]> = {
 const concrete = ['scorers/onnx/', 'scorers/reference/', 'middleware/generators/', 'upstream-sim/'];
 const compositionRoot = 'server/compose.ts';
 /** Entry files that only re-export, so embedding users can import concrete pieces by name. */
-const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'index.ts'];
+const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'server/index.ts', 'index.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
