@@ -73,7 +73,7 @@ export function scoringReport(cells: ScoringCell[], ctx: ScoringReportContext): 
     'All models have RANDOM weights: BERT-shaped sequence classifiers built from code (bench/scoring-models.ts); shape and cost are real, scores are meaningless.',
     'Both engines load the same directory (config.json, WordPiece tokenizer.json, onnx/model.onnx) with the same onnxruntime-node, in the same process; engines alternate within each repeat so background load hits all of them.',
     'Workload: prompts of 15–60 words, 5 responses of 10–250 words each (k = 5 as in RPS), truncated at 512 tokens. prefsel scores (prompt, response) as a text pair; transformers.js classifies "prompt\\n\\nresponse" (one [SEP] fewer). tokens/s counts prefsel\'s tokens for both.',
-    'prefsel (no dynamic batching) scores each request\'s 5 candidates as one batch, like the pipeline does; dynamic batching merges concurrent requests and groups candidates by length (maxPadding 0.02 on CPU).',
+    'prefsel (no dynamic batching) scores each request\'s 5 candidates as one batch, like the pipeline does; dynamic batching merges concurrent requests and groups candidates by length (maxPadding 0.02 on CPU). Both prefsel modes run one single-threaded session per core in worker threads; the pipeline runs one session with ONNX Runtime\'s default threading in the main thread.',
     'candidates per CPU-s divides by the process\'s CPU time (all threads): steadier than wall-clock when other work shares the machine. The stamp\'s load average says how busy it was.',
     `Medians over ${ctx.repeats} repeat(s); [min–max] shown when repeated.`,
     ...ctx.notes,

@@ -5,7 +5,8 @@
  * and one run, alternating engines so that a busy machine slows all of them alike. Measures candidates/s and
  * tokens/s against concurrency (clients each scoring k = 5 candidates per request) and against batch size.
  *
- * `npx tsx bench/scoring.ts [--quick] [--device cpu|cuda|auto] [--shapes 6x384,12x768] [--repeats N] [--out DIR]`
+ * `npx tsx bench/scoring.ts [--quick] [--device cpu|cuda|auto] [--shapes 6x384,12x768] [--concurrency 1,4,16] [--repeats N]
+ * [--out DIR]`
  * writes `<out>/scoring.json`, `<out>/scoring.md` and `<out>/scoring-concurrency.svg`.
  */
 import { pathToFileURL } from 'node:url';
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
       device: { type: 'string', default: 'cpu' },
       shapes: { type: 'string' },
       repeats: { type: 'string' },
+      concurrency: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
     device: values.device ?? 'cpu',
     ...(values.shapes ? { shapes: values.shapes.split(',') } : {}),
     ...(values.repeats ? { repeats: Number(values.repeats) } : {}),
+    ...(values.concurrency ? { concurrency: values.concurrency.split(',').map(Number) } : {}),
     ...(values.out ? { outDir: values.out } : {}),
     command: `npx tsx bench/scoring.ts ${process.argv.slice(2).join(' ')}`.trim(),
   });

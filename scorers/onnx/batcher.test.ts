@@ -107,6 +107,34 @@ describe('DynamicBatcher', () => {
     await expect(b.submit([item('c')])).rejects.toThrow('boom'); // and keeps working afterwards
   });
 
+  it('Should reject queued calls on close, let the running batch finish, and refuse new calls', async () => {
+    const { run } = recorder(20);
+    const b = new DynamicBatcher(run, { maxBatchSize: 1, maxWaitMs: 0 });
+    const running = b.submit([item('a')]);
+    await new Promise((r) => setImmediate(r));
+    const queued = b.submit([item('b')]);
+    b.close(new Error('closed'));
+    await expect(queued).rejects.toThrow('closed');
+    await b.idle();
+    await expect(running).resolves.toEqual(['A']);
+    await expect(b.submit([item('c')])).rejects.toThrow('closed');
+  });
+
+  it('Should run up to maxConcurrentBatches batches at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const run = async (payloads: string[]) => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+      return payloads;
+    };
+    const b = new DynamicBatcher(run, { maxBatchSize: 1, maxConcurrentBatches: 3, maxWaitMs: 0 });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => b.submit([item(k)])));
+    expect(peak).toBe(3);
+    expect(b.stats).toMatchObject({ batches: 5, inFlight: 0, queued: 0 });
+  });
+
   it('Should validate its options', () => {
     expect(() => new DynamicBatcher(async () => [], { maxBatchSize: 0 })).toThrow(/maxBatchSize/);
     expect(() => new DynamicBatcher(async () => [], { maxWaitMs: -1 })).toThrow(/maxWaitMs/);

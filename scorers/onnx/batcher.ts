@@ -21,6 +21,8 @@ export interface BatcherOptions {
   readonly maxPadding?: number;
   /** Below this many padded tokens a batch ignores `maxPadding`: per-run overhead outweighs its padding. @default 512 */
   readonly minBatchTokens?: number;
+  /** Batches that may run at once (one per session worker). Minimum: `1`. @default 1 */
+  readonly maxConcurrentBatches?: number;
   /** Longest an item waits for company before a partial batch runs. @default 2 */
   readonly maxWaitMs?: number;
   /** Most items waiting; beyond it `submit` throws {@link OverloadedError}. @default 1024 */
@@ -85,7 +87,7 @@ interface Job<P, R> {
   waiters: Array<{ call: Call<R>; index: number }>;
 }
 
-const defaults = { maxBatchSize: 32, maxBatchTokens: 16384, maxPadding: 0.1, minBatchTokens: 512, maxWaitMs: 2, maxQueue: 1024, name: 'Scorer queue' };
+const defaults = { maxBatchSize: 32, maxBatchTokens: 16384, maxPadding: 0.1, minBatchTokens: 512, maxConcurrentBatches: 1, maxWaitMs: 2, maxQueue: 1024, name: 'Scorer queue' };
 
 function positiveInt(name: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
@@ -99,9 +101,11 @@ export class DynamicBatcher<P, R> {
   readonly #queue = new Map<string, Job<P, R>>();
   #queuedItems = 0;
   #inFlight = 0;
-  #running = false;
+  #running = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seq = 0;
+  #closed: unknown = undefined;
+  readonly #current = new Set<Promise<void>>();
   #batches = 0;
   #items = 0;
   #deduplicated = 0;
@@ -112,6 +116,7 @@ export class DynamicBatcher<P, R> {
     positiveInt('maxBatchSize', o.maxBatchSize, 1);
     positiveInt('maxBatchTokens', o.maxBatchTokens, 1);
     positiveInt('maxQueue', o.maxQueue, 1);
+    positiveInt('maxConcurrentBatches', o.maxConcurrentBatches, 1);
     if (!(o.maxPadding >= 0 && o.maxPadding < 1)) throw new TypeError(`Expected \`maxPadding\` to be in [0, 1), got \`${o.maxPadding}\``);
     if (!(o.maxWaitMs >= 0)) throw new TypeError(`Expected \`maxWaitMs\` to be a number >= 0, got \`${o.maxWaitMs}\``);
     this.#opts = o;
@@ -122,9 +127,31 @@ export class DynamicBatcher<P, R> {
     return { queued: this.#queuedItems, inFlight: this.#inFlight, batches: this.#batches, items: this.#items, deduplicated: this.#deduplicated };
   }
 
+  /** Rejects every queued call with `reason` and refuses new ones; a running batch finishes. */
+  close(reason: unknown): void {
+    this.#closed = reason;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const job of this.#queue.values()) {
+      for (const { call } of job.waiters) {
+        if (call.done) continue;
+        call.done = true;
+        call.reject(reason);
+      }
+    }
+    this.#queue.clear();
+    this.#queuedItems = 0;
+  }
+
+  /** Resolves when no batch is running. */
+  async idle(): Promise<void> {
+    await Promise.all(this.#current);
+  }
+
   /** Queues `items` and resolves with their results in order; rejects with `signal.reason` when aborted. */
   submit(items: ReadonlyArray<BatchItem<P>>, signal?: AbortSignal): Promise<R[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     if (items.length === 0) return Promise.resolve([]);
     if (this.#queuedItems + items.length > this.#opts.maxQueue) throw new OverloadedError(this.#opts.name);
     return new Promise<R[]>((resolve, reject) => {
@@ -154,24 +181,27 @@ export class DynamicBatcher<P, R> {
   }
 
   #schedule(): void {
-    if (this.#running || this.#queue.size === 0) return;
-    let oldest = Infinity;
-    let longest = 0;
-    for (const job of this.#queue.values()) {
-      oldest = Math.min(oldest, job.enqueuedAt);
-      longest = Math.max(longest, job.item.tokens);
-    }
-    const waited = performance.now() - oldest;
-    const full = this.#queue.size >= this.#opts.maxBatchSize || this.#queue.size * longest >= this.#opts.maxBatchTokens;
-    if (full || waited >= this.#opts.maxWaitMs) {
+    while (this.#running < this.#opts.maxConcurrentBatches && this.#queue.size > 0) {
+      let oldest = Infinity;
+      let longest = 0;
+      for (const job of this.#queue.values()) {
+        oldest = Math.min(oldest, job.enqueuedAt);
+        longest = Math.max(longest, job.item.tokens);
+      }
+      const waited = performance.now() - oldest;
+      const full = this.#queue.size >= this.#opts.maxBatchSize || this.#queue.size * longest >= this.#opts.maxBatchTokens;
+      if (!full && waited < this.#opts.maxWaitMs) {
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          this.#schedule();
+        }, this.#opts.maxWaitMs - waited);
+        return;
+      }
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      void this.#dispatch();
-    } else {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        this.#schedule();
-      }, this.#opts.maxWaitMs - waited);
+      const run = this.#dispatch();
+      this.#current.add(run);
+      void run.finally(() => this.#current.delete(run));
     }
   }
 
@@ -226,8 +256,8 @@ export class DynamicBatcher<P, R> {
       oldest = Math.min(oldest, job.enqueuedAt);
     }
     this.#queuedItems -= items;
-    this.#inFlight = items;
-    this.#running = true;
+    this.#inFlight += items;
+    this.#running++;
     const started = performance.now();
     try {
       const results = await this.#run(batch.map((j) => j.item.payload));
@@ -254,8 +284,8 @@ export class DynamicBatcher<P, R> {
       this.#batches++;
       this.#items += items;
       this.#deduplicated += items - batch.length;
-      this.#inFlight = 0;
-      this.#running = false;
+      this.#inFlight -= items;
+      this.#running--;
       try {
         this.#opts.onBatch?.({ size: batch.length, items, paddedTokens: batch.length * longest, tokens, waitMs: started - oldest, runMs });
       } catch {

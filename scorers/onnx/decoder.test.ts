@@ -86,6 +86,8 @@ describe('decoder truncation', () => {
     const response = tail(full.ids, 23);
     expect(tail(cut.ids, 23)).toEqual(response);
     expect(cut.ids.filter((id) => id === LLAMA3_IDS.user).length).toBe(1);
+    // The assistant turn that answered it went with it, so the conversation still alternates user/assistant.
+    expect(cut.ids.filter((id) => id === LLAMA3_IDS.assistant).length).toBe(1);
     expect(cut.ids[0]).toBe(LLAMA3_IDS.beginOfText);
   });
 

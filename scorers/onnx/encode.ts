@@ -94,6 +94,22 @@ function encoderFor(opts: InputEncoderOptions): Encode {
   };
 }
 
+const isSystem = (t: Turn) => t.role === 'system' || t.role === 'developer';
+
+/**
+ * Drops the oldest non-system turn, and an assistant turn it leaves at the front, so templates that insist on
+ * user/assistant alternation (Mistral's raises otherwise) still render. The last turn, the one the response
+ * answers, stays; system messages go only when nothing else is left.
+ */
+function dropOldestTurn(turns: readonly Turn[]): Turn[] {
+  const first = turns.findIndex((t) => !isSystem(t));
+  if (first < 0 || first === turns.length - 1) return turns.slice(1);
+  let out = turns.filter((_, i) => i !== first);
+  const next = out.findIndex((t) => !isSystem(t));
+  if (next >= 0 && next < out.length - 1 && out[next]!.role === 'assistant') out = out.filter((_, i) => i !== next);
+  return out;
+}
+
 /** Largest cut in [lo, hi] for which `fits(cut)` holds, assuming monotonicity (binary search over characters). */
 function smallestCut(len: number, fits: (cut: number) => boolean): number {
   let lo = 0;
@@ -121,9 +137,7 @@ export function createInputEncoder(opts: InputEncoderOptions): (input: ScoreInpu
     let enc = encode(turns, response);
     if (enc.ids.length <= max) return done(enc);
     while (turns.length > 1) {
-      const drop = turns.findIndex((t) => t.role !== 'system' && t.role !== 'developer');
-      // Keep the last turn (the one the response answers); drop system messages only when nothing else is left.
-      turns = drop >= 0 && drop < turns.length - 1 ? turns.filter((_, i) => i !== drop) : turns.slice(1);
+      turns = dropOldestTurn(turns);
       enc = encode(turns, response);
       if (enc.ids.length <= max) return done(enc);
     }

@@ -5,9 +5,8 @@
  * decoder reward models such as ArmoRM require: they read the last non-pad token.
  */
 import { ModelLoadError } from '../../core/errors.js';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { EncodedInput } from './encode.js';
-import type { Ort } from './session.js';
+import type { FeedTensor, GraphMetadata, OutputTensor } from './executor.js';
 import type { AttributeSpec } from './spec.js';
 
 /** Graph inputs the scorer knows how to fill. */
@@ -23,7 +22,7 @@ export interface GraphIO {
 }
 
 /** Checks the session's inputs and outputs against what the scorer can feed and read. */
-export function resolveGraphIO(session: InferenceSession, onnxPath: string, wanted: string | undefined, attributes: readonly AttributeSpec[]): GraphIO {
+export function resolveGraphIO(session: GraphMetadata, onnxPath: string, wanted: string | undefined, attributes: readonly AttributeSpec[]): GraphIO {
   const inputs = session.inputMetadata.map((m) => {
     if (!(KNOWN_INPUTS as readonly string[]).includes(m.name)) {
       throw new ModelLoadError(
@@ -53,7 +52,7 @@ export function resolveGraphIO(session: InferenceSession, onnxPath: string, want
 }
 
 /** Builds the feeds for `batch`: right padding to the longest sequence, filled with `padId`. */
-export function buildFeeds(ort: Ort, io: GraphIO, batch: readonly EncodedInput[], padId: number): Record<string, Tensor> {
+export function buildFeeds(io: GraphIO, batch: readonly EncodedInput[], padId: number): Record<string, FeedTensor> {
   const rows = batch.length;
   const cols = Math.max(1, ...batch.map((b) => b.ids.length));
   const size = rows * cols;
@@ -71,10 +70,10 @@ export function buildFeeds(ort: Ort, io: GraphIO, batch: readonly EncodedInput[]
     }
   });
   const values: Record<KnownInput, number[]> = { input_ids: ids, attention_mask: mask, token_type_ids: types, position_ids: positions };
-  const feeds: Record<string, Tensor> = {};
+  const feeds: Record<string, FeedTensor> = {};
   for (const { name, type } of io.inputs) {
     const data = type === 'int32' ? Int32Array.from(values[name]) : BigInt64Array.from(values[name], (v) => BigInt(v));
-    feeds[name] = new ort.Tensor(type, data, [rows, cols]);
+    feeds[name] = { type, data, dims: [rows, cols] };
   }
   return feeds;
 }
@@ -83,7 +82,7 @@ export function buildFeeds(ort: Ort, io: GraphIO, batch: readonly EncodedInput[]
  * One row of raw (un-normalised) values per sequence. `[batch, labels]` outputs are read as they are; per-token
  * `[batch, sequence, labels]` outputs are pooled at each row's last real token; `[batch]` is one label.
  */
-export function readRows(out: Tensor, batch: readonly EncodedInput[], onnxPath: string): Float32Array[] {
+export function readRows(out: OutputTensor, batch: readonly EncodedInput[], onnxPath: string): Float32Array[] {
   if (out.type !== 'float32') throw new ModelLoadError(onnxPath, `expected a float32 output, got ${out.type}`);
   const data = out.data as Float32Array;
   const dims = out.dims;

@@ -66,6 +66,18 @@ describe('createOnnxScorer batching', () => {
     }
   });
 
+  it('Should give the same scores in worker threads and in the calling thread (workers: 0)', async () => {
+    const pooled = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, workers: 2 });
+    const inThread = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, workers: 0 });
+    try {
+      const xs = inputs(12, 5);
+      const [a, b] = await Promise.all([pooled.score(xs), inThread.score(xs)]);
+      a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - b[i]![j]!)).toBeLessThan(1e-5)));
+    } finally {
+      await Promise.all([pooled.close(), inThread.close()]);
+    }
+  });
+
   it('Should score identical (conversation, response) pairs once', async () => {
     const sizes: number[] = [];
     const scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { maxWaitMs: 5, onBatch: (b) => sizes.push(b.size) } });

@@ -11,8 +11,9 @@ import type { BatcherOptions, BatcherStats } from './batcher.js';
 import { createInputEncoder } from './encode.js';
 import type { EncodedInput } from './encode.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
+import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
-import { createSession } from './session.js';
+import { createExecutor } from './session.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
@@ -33,7 +34,9 @@ export interface OnnxScorerOptions {
    * big batches to fill itself.
    */
   readonly batching?: BatcherOptions & { readonly enabled?: boolean };
-  /** Threads per op. @default os.availableParallelism() */
+  /** Worker threads, each with its own session (0: run in this thread). @default CPU: one per core; CUDA: 1 */
+  readonly workers?: number;
+  /** Threads per session. @default CPU with workers: cores / workers; otherwise all cores */
   readonly intraOpNumThreads?: number;
   /** Where the one provider line (and nothing else) is logged. @default console */
   readonly logger?: ScorerLogger;
@@ -78,28 +81,30 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const tok = loadTokenizer(files);
   const encodeOne = createInputEncoder({ tokenizer: tok, input: spec.input, maxLength: spec.maxLength });
   const logger = options.logger ?? console;
-  const opened = await createSession(files.onnxPath, {
-    device: options.device ?? 'auto',
-    logger,
-    label: basename(dir),
-    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
-  });
-  const { ort, session } = opened;
-  let io;
+  let executor;
   try {
-    io = resolveGraphIO(session, files.onnxPath, spec.output, spec.attributes);
+    executor = await createExecutor(files.onnxPath, {
+      device: options.device ?? 'auto',
+      logger,
+      label: basename(dir),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    });
+  } catch (err) {
+    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  const session = executor;
+  let io: GraphIO;
+  try {
+    io = resolveGraphIO(executor.metadata, files.onnxPath, spec.output, spec.attributes);
   } catch (err) {
     await session.release();
     throw err;
   }
 
   const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
-    const out = await session.run(buildFeeds(ort, io, batch, tok.padId), [io.output]);
-    const tensor = out[io.output];
-    if (tensor === undefined) throw new ScorerError(`Reward model returned no \`${io.output}\` output`);
-    const rows = readRows(tensor, batch, files.onnxPath).map((row) => project(row, spec.attributes));
-    tensor.dispose();
-    return rows;
+    const out = await session.run(buildFeeds(io, batch, tok.padId), io.output);
+    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
   };
 
   try {
@@ -115,9 +120,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   const { enabled = true, ...batchOpts } = options.batching ?? {};
   const maxBatchSize = batchOpts.maxBatchSize ?? 32;
-  const maxPadding = batchOpts.maxPadding ?? (opened.executionProvider === 'cuda' ? 0.3 : 0.02);
-  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, { ...batchOpts, maxPadding });
+  const maxPadding = batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02);
+  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, { maxConcurrentBatches: executor.parallelism, ...batchOpts, maxPadding });
   let direct = { batches: 0, items: 0 };
+  const directRuns = new Set<Promise<unknown>>();
   let closed = false;
 
   const runDirect = async (encoded: EncodedInput[], signal?: AbortSignal): Promise<number[][]> => {
@@ -139,7 +145,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   return {
     attributes: spec.attributes.map((a) => a.name),
-    info: { model: dir, executionProvider: opened.executionProvider, family: spec.family, maxLength: spec.maxLength, output: io.output },
+    info: { model: dir, executionProvider: executor.executionProvider, family: spec.family, maxLength: spec.maxLength, output: io.output },
     aliases,
     spec,
     get stats() {
@@ -157,7 +163,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, { cause: err });
       }
       try {
-        if (!enabled) return await runDirect(encoded, signal);
+        if (!enabled) {
+          const run = runDirect(encoded, signal);
+          directRuns.add(run);
+          return await run.finally(() => directRuns.delete(run));
+        }
         return await batcher.submit(encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })), signal);
       } catch (err) {
         if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError' || err.name === 'OverloadedError' || err.name === 'ScorerError')) throw err;
@@ -168,6 +178,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     async close() {
       if (closed) return;
       closed = true;
+      // Queued calls fail fast; the running batch, if any, finishes before the native session goes away.
+      batcher.close(new ScorerError('The scorer was closed', { unavailable: true }));
+      await batcher.idle();
+      await Promise.allSettled(directRuns);
       await session.release();
     },
   };
