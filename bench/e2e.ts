@@ -15,7 +15,7 @@ import { promptSet } from './prompts.js';
 import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
 import { startPrefsel, startUpstream, type UpstreamConfig } from './servers.js';
 import { median, ratio, spread, type Spread } from './stats.js';
-import { lineChart } from './svg.js';
+import { lineChart, paletteColour } from './svg.js';
 
 /** Options of {@link runE2eBench}. */
 export interface E2eOptions {
@@ -218,23 +218,39 @@ function e2eHeadlines(opts: E2eOptions, cells: E2eCell[]): Headline[] {
 function e2ePlots(opts: E2eOptions, cells: E2eCell[]): string[] {
   const plots = ['e2e-latency-ratio.svg', 'e2e-breakdown.svg'];
   const capped = cells.filter((c) => c.maxConcurrentUpstream === DEFAULT_CAP);
+  const free = cells.filter((c) => c.maxConcurrentUpstream !== DEFAULT_CAP);
   const ks = [...new Set(capped.map((c) => c.k))].filter((k) => k > 0);
   writeFileSync(join(opts.outDir, plots[0]!), lineChart({
     title: 'RPS p50 latency / single-call p50 at the same load',
     xLabel: 'concurrent clients (log scale)', yLabel: 'latency ratio', logX: true,
     refLines: [{ y: 1.15, label: 'target 1.15× (k=8)' }],
-    series: ks.map((k) => ({ name: `k=${k}`, points: capped.filter((c) => c.k === k).map((c) => ({ x: c.connections, y: c.p50Ratio.median, lo: c.p50Ratio.min, hi: c.p50Ratio.max })) })),
+    series: [
+      ...ks.map((k) => ({ name: `k=${k}`, points: capped.filter((c) => c.k === k).map((c) => ({ x: c.connections, y: c.p50Ratio.median, lo: c.p50Ratio.min, hi: c.p50Ratio.max })) })),
+      ...free.map((c) => ({
+        name: `k=${c.k}, cap ${c.maxConcurrentUpstream}`,
+        colour: paletteColour(Math.max(0, ks.indexOf(c.k))),
+        marker: 'square' as const,
+        points: [{ x: c.connections, y: c.p50Ratio.median, lo: c.p50Ratio.min, hi: c.p50Ratio.max }],
+      })),
+    ],
   }));
   const kMax = Math.max(...ks);
   const at = capped.filter((c) => c.k === kMax);
+  const freeAt = free.filter((c) => c.k === kMax);
   writeFileSync(join(opts.outDir, plots[1]!), lineChart({
     title: `Where the time goes, RPS k=${kMax} (server-side medians)`,
     xLabel: 'concurrent clients (log scale)', yLabel: 'ms', logX: true,
     series: [
-      { name: 'upstream call p50', points: at.map((c) => ({ x: c.connections, y: c.server.upstreamCallP50Ms })) },
-      { name: 'queue wait p50', points: at.map((c) => ({ x: c.connections, y: c.server.queueWaitP50Ms })) },
-      { name: 'scoring p50', points: at.map((c) => ({ x: c.connections, y: c.server.scoringP50Ms })) },
-      { name: 'event-loop p99', dashed: true, points: at.map((c) => ({ x: c.connections, y: c.server.eventLoopP99Ms })) },
+      { name: 'upstream call p50', colour: paletteColour(0), points: at.map((c) => ({ x: c.connections, y: c.server.upstreamCallP50Ms })) },
+      { name: 'queue wait p50', colour: paletteColour(1), points: at.map((c) => ({ x: c.connections, y: c.server.queueWaitP50Ms })) },
+      { name: 'scoring p50', colour: paletteColour(2), points: at.map((c) => ({ x: c.connections, y: c.server.scoringP50Ms })) },
+      { name: 'event-loop p99', colour: paletteColour(3), dashed: true, points: at.map((c) => ({ x: c.connections, y: c.server.eventLoopP99Ms })) },
+      // Without the upstream cap (second server, highest load only): the queue goes, scoring and the loop take over.
+      ...freeAt.flatMap((c) => [
+        { name: `queue wait, cap ${c.maxConcurrentUpstream}`, colour: paletteColour(1), marker: 'square' as const, points: [{ x: c.connections, y: c.server.queueWaitP50Ms }] },
+        { name: `scoring, cap ${c.maxConcurrentUpstream}`, colour: paletteColour(2), marker: 'square' as const, points: [{ x: c.connections, y: c.server.scoringP50Ms }] },
+        { name: `event loop, cap ${c.maxConcurrentUpstream}`, colour: paletteColour(3), marker: 'square' as const, points: [{ x: c.connections, y: c.server.eventLoopP99Ms }] },
+      ]),
     ],
   }));
   return plots;

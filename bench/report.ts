@@ -238,14 +238,16 @@ export function updateReadmeSummary(readmePath: string, parts: readonly PartResu
       ? [[p.part, 'did not run', p.error ?? 'failed', '–', '–']]
       : p.headline.map((h) => [p.part, h.figure, h.value, h.target ?? '–', metCell(h.met)]),
   );
-  const machines = [...new Set(parts.map((p) => `${describeMachine(p.stamp.machine)}; ${p.stamp.date.slice(0, 10)}; \`${p.stamp.command}\``))];
+  const m = (x: MachineStamp) => `${x.cpuModel}, ${x.cores} cores, ${x.memoryGiB} GiB, ${x.gpus.length ? x.gpus.join('; ') : 'no GPU'}`;
+  const machines = [...new Set(parts.map((p) => m(p.stamp.machine)))];
+  const runs = parts.map((p) => `${p.part}: \`${p.stamp.command}\` (${p.stamp.date.slice(0, 16).replace('T', ' ')} UTC, git ${p.stamp.gitCommit}, load ${p.stamp.machine.loadavg1})`);
   const plots = parts.flatMap((p) => p.plots.map((f) => `[${f}](${resultsRel}/${f})`));
   const block = [
     README_MARKERS.start,
     '',
     markdownTable({ columns: ['part', 'figure', 'value', 'target', 'met'], rows }),
     '',
-    `Measured on: ${machines.join(' · ')}`,
+    `Machine: ${machines.join(' · ')}. Runs: ${runs.join('; ')}.`,
     '',
     `Plots: ${plots.join(' · ') || 'none'}. Full tables and notes: [${resultsRel}/SUMMARY.md](${resultsRel}/SUMMARY.md).`,
     '',

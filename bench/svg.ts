@@ -19,6 +19,10 @@ export interface Series {
   points: Point[];
   /** Dashed stroke (for a baseline series). */
   dashed?: boolean;
+  /** Stroke/fill colour; default from the palette by position. */
+  colour?: string;
+  /** Point marker; default circle. Squares set apart a variant of a series (same colour, other configuration). */
+  marker?: 'circle' | 'square';
 }
 
 /** A horizontal reference line (a target, or 50% for a win rate). */
@@ -52,9 +56,9 @@ export interface BarChartOptions {
   refLines?: RefLine[];
 }
 
-const W = 640;
+const W = 680;
 const H = 400;
-const M = { top: 40, right: 150, bottom: 50, left: 64 };
+const M = { top: 40, right: 175, bottom: 50, left: 64 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 function esc(text: string): string {
@@ -121,16 +125,34 @@ function yAxis(lo: number, hi: number, sy: (v: number) => number, refLines: RefL
   return out;
 }
 
-function legend(names: string[], dashed: boolean[] = []): string[] {
-  return names.flatMap((name, i) => {
+interface LegendEntry {
+  name: string;
+  colour: string;
+  dashed?: boolean | undefined;
+  marker?: 'circle' | 'square' | undefined;
+}
+
+function legend(entries: LegendEntry[]): string[] {
+  return entries.flatMap((e, i) => {
     const y = M.top + 10 + i * 18;
     const x = W - M.right + 12;
-    const dash = dashed[i] ? ' stroke-dasharray="5 3"' : '';
-    return [
-      `<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="2.5"${dash}/>`,
-      `<text x="${x + 24}" y="${y}" dominant-baseline="middle">${esc(name)}</text>`,
-    ];
+    const dash = e.dashed ? ' stroke-dasharray="5 3"' : '';
+    const key = e.marker === 'square'
+      ? `<rect x="${x + 5}" y="${y - 4}" width="8" height="8" fill="${e.colour}"/>`
+      : `<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${e.colour}" stroke-width="2.5"${dash}/>`;
+    return [key, `<text x="${x + 24}" y="${y}" dominant-baseline="middle">${esc(e.name)}</text>`];
   });
+}
+
+function marker(kind: Series['marker'], x: number, y: number, colour: string): string {
+  return kind === 'square'
+    ? `<rect x="${num(x - 4)}" y="${num(y - 4)}" width="8" height="8" fill="${colour}"/>`
+    : `<circle cx="${num(x)}" cy="${num(y)}" r="3" fill="${colour}"/>`;
+}
+
+/** Palette colour by index, for callers that pair series by colour. */
+export function paletteColour(i: number): string {
+  return COLOURS[i % COLOURS.length]!;
 }
 
 /** Renders a line chart; error bars where points carry `lo`/`hi`. */
@@ -162,8 +184,9 @@ export function lineChart(opts: LineChartOptions): string {
   for (const t of xTicks) {
     body.push(`<text x="${num(sx(t))}" y="${H - M.bottom + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
   }
+  const colourOf = (s: Series, i: number): string => s.colour ?? COLOURS[i % COLOURS.length]!;
   opts.series.forEach((s, i) => {
-    const colour = COLOURS[i % COLOURS.length]!;
+    const colour = colourOf(s, i);
     const ok = s.points.filter((p) => Number.isFinite(p.y) && Number.isFinite(tx(p.x))).sort((a, b) => a.x - b.x);
     const d = ok.map((p, j) => `${j ? 'L' : 'M'}${num(sx(p.x))} ${num(sy(p.y))}`).join(' ');
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
@@ -173,10 +196,10 @@ export function lineChart(opts: LineChartOptions): string {
         const x = num(sx(p.x));
         body.push(`<line x1="${x}" x2="${x}" y1="${num(sy(p.lo))}" y2="${num(sy(p.hi))}" stroke="${colour}" stroke-width="1.2"/>`);
       }
-      body.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="3" fill="${colour}"/>`);
+      body.push(marker(s.marker, sx(p.x), sy(p.y), colour));
     }
   });
-  body.push(...legend(opts.series.map((s) => s.name), opts.series.map((s) => Boolean(s.dashed))));
+  body.push(...legend(opts.series.map((s, i) => ({ name: s.name, colour: colourOf(s, i), dashed: s.dashed, marker: s.marker }))));
   return frame(opts.title, opts.yLabel, opts.xLabel, body);
 }
 
@@ -203,6 +226,6 @@ export function barChart(opts: BarChartOptions): string {
       }
     });
   });
-  body.push(...legend(opts.series.map((s) => s.name)));
+  body.push(...legend(opts.series.map((s, i) => ({ name: s.name, colour: COLOURS[i % COLOURS.length]! }))));
   return frame(opts.title, opts.yLabel, '', body);
 }
