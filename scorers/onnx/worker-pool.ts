@@ -29,6 +29,8 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job?: Job;
+  /** Set when the worker died; its slot takes no more jobs. */
+  dead?: Error;
 }
 
 const WORKER_URL = new URL('./session-worker.mjs', import.meta.url);
@@ -83,10 +85,16 @@ export async function createWorkerPool(opts: WorkerPoolOptions): Promise<Executo
       else if (msg.output) job?.resolve(msg.output);
       pump(slot);
     });
-    slot.worker.on('error', (err) => {
+    const die = (err: Error) => {
+      if (released || slot.dead) return;
+      slot.dead = err;
       slot.job?.reject(err);
       slot.job = undefined;
-    });
+      // With every worker gone nothing would ever run what is waiting: fail it instead of hanging.
+      if (slots.every((s) => s.dead)) for (const job of waiting.splice(0)) job.reject(new Error(`All session workers died: ${err.message}`));
+    };
+    slot.worker.on('error', die);
+    slot.worker.on('exit', (code) => die(new Error(`session worker exited with code ${code}`)));
     slot.worker.unref();
   }
 
@@ -96,9 +104,11 @@ export async function createWorkerPool(opts: WorkerPoolOptions): Promise<Executo
     parallelism: slots.length,
     run(feeds, output) {
       if (released) return Promise.reject(new Error('The session pool was released'));
+      const alive = slots.find((s) => !s.dead);
+      if (!alive) return Promise.reject(new Error('All session workers died'));
       return new Promise<OutputTensor>((resolve, reject) => {
         waiting.push({ feeds, output, resolve, reject });
-        const idle = slots.find((s) => s.job === undefined);
+        const idle = slots.find((s) => s.job === undefined && !s.dead);
         if (idle) pump(idle);
       });
     },
