@@ -6,7 +6,6 @@
  * `err.requestID`).
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { ClientClosedError, NotFoundError, OverloadedError, PayloadTooLargeError, PrefselError } from '../core/errors.js';
@@ -14,6 +13,7 @@ import type { Selector } from '../core/selector.js';
 import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
 import { preferenceSelection } from '../middleware/hono.js';
 import { clientKeyAuth } from './auth.js';
+import { bodyLimit } from './body-limit.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
 import type { Metrics } from './metrics.js';
 import { modelRoutes } from './routes/models.js';
@@ -105,9 +105,11 @@ export function createApp(deps: AppDeps): Hono {
       throw err;
     }
     // A stream is in flight until its last byte (or the client leaving), not until the handler returns. A JSON body is
-    // already complete, so it is left alone (and keeps its Content-Length).
-    const body = c.res.body;
-    if (body && c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.res = new Response(watchBody(body, done), c.res);
+    // already complete, so it is left alone (and keeps its Content-Length). The content type is checked first because
+    // reading `c.res.body` makes @hono/node-server build a full Response and write it through a stream reader instead
+    // of writing the string it holds in one go.
+    const body = c.res.headers.get('content-type')?.startsWith('text/event-stream') ? c.res.body : null;
+    if (body) c.res = new Response(watchBody(body, done), c.res);
     else done();
   };
   const hasMap = Object.keys(options.modelMap).length > 0;
