@@ -17,5 +17,7 @@ export function createLogger(level: ServerConfig['logLevel'], destination?: pino
       censor: '***',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes to stdout: pino's own default hands every line to a libuv pool thread (a thread hop, a futex
+  // and an event-loop wake-up per request line), and a synchronous line survives a crash.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
