@@ -109,8 +109,13 @@ async function main(): Promise<void> {
       console.log(`  ${h.figure}: ${h.value}${h.target ? ` (target ${h.target}: ${verdict})` : ''}`);
     }
   }
-  // The committed README shows the latest headline table, but only for runs into the committed results folder.
-  if (resolve(cli.outDir) === RESULTS_DIR) updateReadmeSummary(resolve(RESULTS_DIR, '..', 'README.md'), readPartResults(cli.outDir));
+  // The committed READMEs show the latest headline table, but only for runs into the committed results folder; a
+  // README takes part by carrying the markers (bench/README.md does; the root README may).
+  if (resolve(cli.outDir) === RESULTS_DIR) {
+    const parts = readPartResults(cli.outDir);
+    updateReadmeSummary(resolve(RESULTS_DIR, '..', 'README.md'), parts, 'results');
+    updateReadmeSummary(resolve(RESULTS_DIR, '..', '..', 'README.md'), parts, 'bench/results');
+  }
   console.log(`[bench] summary: ${cli.outDir}/SUMMARY.md`);
   process.exitCode = failures ? 1 : 0;
 }
