@@ -87,14 +87,6 @@ describe('direct chat path', () => {
     expect(sent[0]!.body).toBe(JSON.stringify({ ...rest, model: 'up-m' }));
   });
 
-  it('names the URL (never its credentials) in the cause that logs see', async () => {
-    const fetch: typeof globalThis.fetch = async () => json(500, { error: 'down' });
-    const g = createOpenAICompatibleGenerator({ baseUrl: 'http://user:pw@upstream.test/v1', fetch });
-    const err = (await g.complete(params).catch((e: unknown) => e)) as Error;
-    expect(err.message).toBe('Upstream (openai-compatible) answered 500: down');
-    expect((err.cause as Error).message).toBe('POST http://upstream.test/v1/chat/completions answered 500.');
-  });
-
   it('leaves to hf what hf treats specially: its own fields, URL-like models, non-http base URLs', () => {
     const body = { model: 'm', messages };
     expect(canPostDirectly('http://h/v1', body)).toBe(true);

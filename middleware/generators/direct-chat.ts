@@ -23,31 +23,15 @@ const HF_OWN_FIELDS = ['accessToken', 'endpointUrl', 'provider', 'urlTransform',
 /** hf's `isUrl`: it refuses such a model name (input error) rather than sending it. */
 const looksLikeUrl = (model: string) => /^http(s?):/.test(model) || model.startsWith('/');
 
-/**
- * A non-2xx answer, carrying what hf's `InferenceClientProviderApiError` carries: the status and the read body. It
- * becomes the `cause` of the client-facing `UpstreamError`, so only logs see its message, which names the URL.
- */
+/** A non-2xx answer, carrying what hf's `InferenceClientProviderApiError` carries: the status and the read body. */
 export class UpstreamHttpError extends Error {
   constructor(
-    url: string,
     readonly response: Response,
     /** Parsed JSON for JSON error bodies, the text for `text/plain;…`, else `''` (as hf reads it). */
     readonly body: unknown,
   ) {
-    super(`POST ${withoutCredentials(url)} answered ${response.status}.`);
+    super(`The upstream answered ${response.status}.`);
     this.name = 'UpstreamHttpError';
-  }
-}
-
-/** The URL for a log line: any `user:password@` removed. */
-function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return '(unparseable URL)';
   }
 }
 
@@ -105,9 +89,9 @@ export async function postChatCompletion(
   const type = response.headers.get('content-type');
   if (!response.ok) {
     if (type?.startsWith('application/json') || type?.startsWith('application/problem+json')) {
-      throw new UpstreamHttpError(request.url, response, await response.json());
+      throw new UpstreamHttpError(response, await response.json());
     }
-    throw new UpstreamHttpError(request.url, response, type?.startsWith('text/plain;') ? await response.text() : '');
+    throw new UpstreamHttpError(response, type?.startsWith('text/plain;') ? await response.text() : '');
   }
   return type?.startsWith('application/json') ? await response.json() : await response.blob();
 }
