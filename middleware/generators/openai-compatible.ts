@@ -4,14 +4,12 @@
  * Ollama, OpenAI) through `@huggingface/inference`'s `endpointUrl`, or a Hugging Face Inference Provider when no
  * base URL is given. It never retries on its own (`retry_on_error: false`; the engine owns the retry policy), passes
  * the caller's signal to every request, and cancels the HTTP body when a stream consumer stops early. Failures become
- * `UpstreamError` with the upstream's status, message and `Retry-After`. With a base URL, non-streaming calls take
- * `direct-chat.ts`'s plain-fetch path, which sends and reads exactly what hf would without its per-call overhead.
+ * `UpstreamError` with the upstream's status, message and `Retry-After`.
  */
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import { isAbortError, UpstreamError } from '../../core/errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
-import { canPostDirectly, chatCompletionsUrl, directHeaders, postChatCompletion, UpstreamHttpError } from './direct-chat.js';
 
 /** hf's own request type (its `ChatCompletionInput` lives in a package we do not depend on directly). */
 type HfChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
@@ -49,10 +47,6 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
   // Clients see this in error messages, so it names the kind of upstream, never its (internal) address; the URL
   // stays available to logs through the error's `cause`.
   const where = baseUrl ? `(${options.name ?? 'openai-compatible'})` : `(Hugging Face provider ${options.provider ?? 'auto'})`;
-  // Built once per generator: the fixed headers and URL of the direct path (used when `canPostDirectly`).
-  const direct = baseUrl
-    ? { url: chatCompletionsUrl(baseUrl), headers: directHeaders(options), fetch: options.fetch ?? ((input, init) => fetch(input, init)) }
-    : undefined;
 
   /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
   function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
@@ -80,14 +74,6 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     async complete(params, callOptions = {}) {
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
-      const body = { ...rest, model: mapModel(rest.model) };
-      if (direct && baseUrl && canPostDirectly(baseUrl, body)) {
-        try {
-          return (await postChatCompletion(direct, body, callOptions.signal)) as ChatCompletion;
-        } catch (err) {
-          throw toUpstreamError(err, { where, response: undefined, signal: callOptions.signal });
-        }
-      }
       const http = callFetch();
       try {
         const out = await client.chatCompletion(args(rest as ChatCompletionCreateParams), {
@@ -157,9 +143,6 @@ function toUpstreamError(err: unknown, context: ErrorContext): unknown {
   const { where, response, signal } = context;
   if (signal?.aborted || isAbortError(err)) return err;
   if (err instanceof UpstreamError) return err;
-  if (err instanceof UpstreamHttpError) {
-    return upstreamError({ where, status: err.response.status, body: err.body, response: err.response, cause: err });
-  }
   if (err instanceof InferenceClientProviderApiError) {
     return upstreamError({ where, status: err.httpResponse.status, body: err.httpResponse.body, response, cause: err });
   }
