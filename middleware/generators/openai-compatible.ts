@@ -52,9 +52,12 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
   function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
     let last: Response | undefined;
     const inner = options.fetch ?? fetch;
+    const extra = Object.entries(options.headers ?? {});
     const wrapped: typeof fetch = async (input, init) => {
+      // Copying hf's headers costs a Headers object per call: only pay it when there is something to add.
+      if (extra.length === 0) return (last = await inner(input, init));
       const headers = new Headers(init?.headers);
-      for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
+      for (const [key, value] of extra) headers.set(key, value);
       last = await inner(input, { ...init, headers });
       return last;
     };
