@@ -43,6 +43,13 @@ describe('openai-compatible generator', () => {
     expect(sim.received).toHaveLength(2);
   });
 
+  it('answers a path-like model id with a 400 naming the model, and sends nothing upstream', async () => {
+    const error = await generator().complete({ model: '/models/llama', messages }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, param: 'model', code: 'invalid_model' });
+    expect((error as Error).message).toMatch(/served-model-name/);
+    expect(sim.received).toHaveLength(0);
+  });
+
   it('maps TGI-style and plain error bodies; wrong key is a 401 from the upstream', async () => {
     sim.inject({ status: 422, body: { error: 'Input validation error: max_tokens too large', error_type: 'validation' } });
     await expect(generator().complete({ model: 'm', messages })).rejects.toThrow(/422: Input validation error/);

@@ -6,8 +6,13 @@
  * the caller's signal to every request, and cancels the HTTP body when a stream consumer stops early. Failures become
  * `UpstreamError` with the upstream's status, message and `Retry-After`.
  */
-import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
-import { isAbortError, UpstreamError } from '../../core/errors.js';
+import {
+  InferenceClient,
+  InferenceClientInputError,
+  InferenceClientProviderApiError,
+  InferenceClientProviderOutputError,
+} from '@huggingface/inference';
+import { InvalidRequestError, isAbortError, UpstreamError } from '../../core/errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
 
@@ -148,6 +153,14 @@ function toUpstreamError(err: unknown, context: ErrorContext): unknown {
   if (err instanceof UpstreamError) return err;
   if (err instanceof InferenceClientProviderApiError) {
     return upstreamError({ where, status: err.httpResponse.status, body: err.httpResponse.body, response, cause: err });
+  }
+  if (err instanceof InferenceClientInputError) {
+    // Refused before any request left: the client's input, not the upstream, is at fault. The common case is a
+    // model id that looks like a path or URL (vLLM names a model by its path unless --served-model-name is set).
+    return new InvalidRequestError(
+      `The request cannot be sent upstream: ${err.message} Model ids must not start with "/" or "http(s):"; serve the model under a plain name (vLLM: --served-model-name).`,
+      { param: 'model', code: 'invalid_model', cause: err },
+    );
   }
   if (err instanceof InferenceClientProviderOutputError) {
     // A 2xx whose body is not a chat completion: still the upstream's fault, so a bad gateway.
