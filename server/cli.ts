@@ -80,6 +80,8 @@ async function main(argv: readonly string[]): Promise<void> {
       },
       `listening on ${url} (OpenAI base URL: ${url}/v1)`,
     );
+    // Logs are JSON for machines; a person who just ran `npm start` also gets one plain line saying where to go.
+    process.stderr.write(`\nprefsel is ready: playground ${url}/ · OpenAI base URL ${url}/v1 · Ctrl+C stops\n\n`);
   });
 
   let stopping = false;
