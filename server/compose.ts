@@ -10,7 +10,7 @@ import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { parsePreference } from '../middleware/preference.js';
-import { createOnnxScorer, ensureReferenceModel, type OnnxScorer } from '../scorers/index.js';
+import { createOnnxScorer, ensureReferenceModel, type BatchInfo, type OnnxScorer } from '../scorers/index.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
@@ -39,6 +39,15 @@ export interface Composed {
 /** Options of {@link compose} beyond the configuration. */
 export interface ComposeOptions {
   logger: Logger;
+  /**
+   * Wraps the upstream generator (after key redaction) before the selector gets it. For callers that observe
+   * individual upstream calls, such as the end-to-end bench timing each call; must delegate every call.
+   */
+  wrapGenerator?: (generator: Generator) => Generator;
+  /** Wraps the selector before the app, the metrics and the playground get it, e.g. to record each selection. */
+  wrapSelector?: (selector: Selector) => Selector;
+  /** Called after every scorer batch, in addition to (not instead of) the metrics that compose feeds. */
+  onScorerBatch?: (info: BatchInfo) => void;
 }
 
 /**
@@ -47,7 +56,7 @@ export interface ComposeOptions {
  *   `ModelLoadError` when the reward model cannot be loaded.
  */
 export async function compose(config: ServerConfig, options: ComposeOptions): Promise<Composed> {
-  const { logger } = options;
+  const { logger, wrapGenerator, wrapSelector, onScorerBatch } = options;
   let sim: SimulatedUpstream | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
@@ -69,7 +78,8 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
       ...(sim ? { name: 'simulated' } : {}),
     });
-    const generator: Generator = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
+    const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
+    const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
 
     let metrics: Metrics | undefined;
     const modelDir = config.rewardModel ?? (await ensureReferenceModel());
@@ -77,7 +87,12 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       modelDir,
       device: config.device,
       logger: { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) },
-      batching: { onBatch: (batch) => metrics?.observeScorerBatch(batch.size) },
+      batching: {
+        onBatch: (batch) => {
+          metrics?.observeScorerBatch(batch.size);
+          onScorerBatch?.(batch);
+        },
+      },
     });
 
     if (config.preference) {
@@ -87,7 +102,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         throw new ConfigError(`--preference / PREFSEL_PREFERENCE: ${(err as Error).message}`);
       }
     }
-    const selector = createSelector({
+    const inner = createSelector({
       generator,
       scorer,
       defaults: {
@@ -102,6 +117,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       maxConcurrentUpstream: config.maxConcurrency,
       maxQueuedUpstream: config.maxQueue,
     });
+    const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
     const loaded = scorer;
     metrics = createMetrics({ upstreamQueue: () => selector.upstreamQueue(), requestsInFlight: () => tracker.active, scorer: loaded });

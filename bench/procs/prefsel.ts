@@ -2,22 +2,18 @@
  * Child-process entry: prefsel's proxy with benchmark instrumentation, for the end-to-end bench. argv[2] is a JSON
  * `PrefselConfig`; prints `READY {"port", scorer…}` on stderr once listening on 127.0.0.1.
  *
- * It wires the same pieces, with the same settings, as `server/compose.ts` (OpenAI-compatible generator, reference
- * ONNX scorer with dynamic batching, createSelector, metrics, createApp), because compose does not let a caller
- * observe individual upstream calls or scorer batches. Differences: the generator and the selector are wrapped by a
- * recorder, and `/__bench/stats` + `/__bench/reset` are answered before the app sees the request.
+ * The server is built by `server/compose.ts`, exactly as the CLI builds it, so the bench measures the shipped wiring
+ * rather than a copy of it. compose's hooks let a recorder time each upstream call (wrapGenerator), each selection
+ * (wrapSelector) and each scorer batch (onScorerBatch); `/__bench/stats` + `/__bench/reset` are answered before the
+ * app sees the request.
  */
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Generator } from '../../core/ports.js';
-import { createOpenAICompatibleGenerator, createSelector } from '../../middleware/index.js';
-import { createOnnxScorer, ensureReferenceModel } from '../../scorers/index.js';
-import { createApp } from '../../server/app.js';
+import { compose } from '../../server/compose.js';
 import { loadConfig } from '../../server/config.js';
-import { createRequestTracker } from '../../server/in-flight.js';
 import { createLogger } from '../../server/logger.js';
-import { createMetrics, type Metrics } from '../../server/metrics.js';
 import { createSelectionRecorder } from '../selection-recorder.js';
 import type { PrefselConfig } from '../servers.js';
 
@@ -35,8 +31,8 @@ const config = loaded.config;
 const logger = createLogger(config.logLevel);
 const recorder = createSelectionRecorder();
 
-const base = createOpenAICompatibleGenerator({ baseUrl: config.upstreamUrl! });
-const generator: Generator = {
+/** Times every upstream call for the recorder; everything else is delegated unchanged. */
+const timed = (base: Generator): Generator => ({
   name: base.name,
   async complete(params, options) {
     const started = performance.now();
@@ -48,48 +44,15 @@ const generator: Generator = {
   },
   ...(base.listModels ? { listModels: base.listModels.bind(base) } : {}),
   ...(base.stream ? { stream: base.stream.bind(base) } : {}),
-};
+});
 
-let metrics: Metrics | undefined;
-const modelDir = await ensureReferenceModel();
-const scorer = await createOnnxScorer({
-  modelDir,
-  device: 'cpu',
-  logger: { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) },
-  batching: {
-    onBatch: (batch) => {
-      metrics?.observeScorerBatch(batch.size);
-      recorder.observeBatch(batch);
-    },
-  },
-});
-const selector = recorder.wrap(
-  createSelector({
-    generator,
-    scorer,
-    defaults: { strategy: config.strategy, k: config.k, radius_deg: config.radiusDeg, seed: config.seed },
-    candidateTimeoutMs: config.candidateTimeoutMs,
-    deadlineMs: config.deadlineMs,
-    maxConcurrentUpstream: config.maxConcurrency,
-    maxQueuedUpstream: config.maxQueue,
-  }),
-);
-const tracker = createRequestTracker();
-metrics = createMetrics({ upstreamQueue: () => selector.upstreamQueue(), requestsInFlight: () => tracker.active, scorer });
-const app = createApp({
-  selector,
+const composed = await compose(config, {
   logger,
-  metrics,
-  tracker,
-  options: {
-    apiKeys: config.apiKeys,
-    bodyLimit: config.bodyLimit,
-    maxRequests: config.maxRequests,
-    maxK: config.maxK,
-    keepAliveMs: config.keepAliveMs,
-    modelMap: config.modelMap,
-  },
+  wrapGenerator: timed,
+  wrapSelector: (selector) => recorder.wrap(selector),
+  onScorerBatch: (batch) => recorder.observeBatch(batch),
 });
+const { app, scorer } = composed;
 
 const fetchHandler = (req: Request): Response | Promise<Response> => {
   const path = new URL(req.url).pathname;
@@ -118,7 +81,7 @@ server.on('listening', () => {
 const stop = (): void => {
   recorder.close();
   server.close();
-  void scorer.close().finally(() => process.exit(0));
+  void composed.close().finally(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
