@@ -7,6 +7,7 @@
  */
 import PQueue from 'p-queue';
 import { OverloadedError, UpstreamError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { RetryPolicy, UpstreamQueueState } from '../core/selector.js';
 import type { Random } from './prng.js';
 
@@ -148,20 +149,4 @@ async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, options
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contentText, type ChatCompletionCreateParams, type Model } from '../core/openai.js';
+import { sleep } from '../core/sleep.js';
 import { FaultQueue, type SimFault } from './faults.js';
 import { sendCompletion, sendError, streamCompletion } from './respond.js';
 import { generateReply, type Coverage, type Reply } from './text-model.js';
@@ -211,22 +212,5 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
-  });
-}
-
-/** Resolves after `ms`, or rejects at once when the signal fires (so an abandoned request stops working). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
