@@ -5,9 +5,9 @@
  * skips the socket round trip; replies are the same ones the simulator's HTTP server would send for the same body
  * (same `generateReply` call, same coverage and fall-off), with a single choice.
  */
-import { contentText, type ChatCompletion, type ChatCompletionCreateParams } from '../core/openai.js';
+import type { ChatCompletion, ChatCompletionCreateParams } from '../core/openai.js';
 import type { CallOptions, Generator } from '../core/ports.js';
-import { countTokens, generateReply, type Coverage } from '../upstream-sim/index.js';
+import { replyToRequest, usageFor, type Coverage } from '../upstream-sim/index.js';
 
 /** Options of {@link createSimGenerator}. */
 export interface SimGeneratorOptions {
@@ -36,26 +36,14 @@ export function createSimGenerator(options: SimGeneratorOptions): Generator & { 
     async complete(params: ChatCompletionCreateParams, callOptions?: CallOptions): Promise<ChatCompletion> {
       callOptions?.signal?.throwIfAborted();
       stats.calls++;
-      const reply = generateReply({
-        messages: params.messages,
-        seed: params.seed,
-        temperature: params.temperature,
-        maxTokens: params.max_completion_tokens ?? params.max_tokens,
-        coverage: options.coverage,
-        falloffDeg,
-      });
-      const promptTokens = params.messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
+      const reply = replyToRequest(params, { coverage: options.coverage, falloffDeg });
       return {
         id: `chatcmpl-simip-${++counter}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: params.model,
         choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason }],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: reply.completionTokens,
-          total_tokens: promptTokens + reply.completionTokens,
-        },
+        usage: usageFor(params, [reply]),
       };
     },
   };

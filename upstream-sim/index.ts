@@ -10,4 +10,6 @@ export type { SimFault } from './faults.js';
 export { competenceAt, generateReply } from './text-model.js';
 export type { Coverage, Reply, ReplyOptions } from './text-model.js';
 export { countTokens } from './tokens.js';
+export { replyToRequest, usageFor } from './completion.js';
+export type { ReplyModel } from './completion.js';
 export { contentWords, readDirectiveWeights, userQuestion } from './directive-reader.js';

@@ -6,11 +6,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { contentText, type ChatCompletionCreateParams, type Model } from '../core/openai.js';
+import type { ChatCompletionCreateParams, Model } from '../core/openai.js';
 import { sleep } from '../core/sleep.js';
 import { FaultQueue, type SimFault } from './faults.js';
 import { sendCompletion, sendError, streamCompletion } from './respond.js';
-import { generateReply, type Coverage, type Reply } from './text-model.js';
+import { replyToRequest, usageFor } from './completion.js';
+import type { Coverage, Reply } from './text-model.js';
 import { countTokens } from './tokens.js';
 
 /** Options of {@link startSimulatedUpstream}; every field is optional. */
@@ -140,9 +141,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       }
       const n = Math.max(1, Math.floor(body.n ?? 1));
       const replies = Array.from({ length: n }, (_, choiceIndex) => replyFor(body, { fault, choiceIndex }));
-      const promptTokens = body.messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
-      const completionTokens = replies.reduce((sum, r) => sum + r.completionTokens, 0);
-      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      const usage = usageFor(body, replies);
       const identity = { id: `chatcmpl-sim-${++state.counter}`, created: Math.floor(Date.now() / 1000), model: body.model };
       await sleep(config.ttftMs, signal);
       if (body.stream) {
@@ -151,7 +150,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
         await streamCompletion(res, { identity, replies, usage, includeUsage, pace });
         return;
       }
-      await sleep(tokenMs(completionTokens), signal);
+      await sleep(tokenMs(usage.completion_tokens), signal);
       sendCompletion(res, { identity, replies, usage });
     } catch (err) {
       if (signal.aborted) return; // the client left; stop working, nothing to send
@@ -164,15 +163,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       const content = ctx.fault.content;
       return { content, finishReason: 'stop', completionTokens: countTokens(content), angleDeg: 0, competence: 1 };
     }
-    return generateReply({
-      messages: body.messages,
-      seed: body.seed,
-      temperature: body.temperature,
-      maxTokens: body.max_completion_tokens ?? body.max_tokens,
-      coverage: config.coverage,
-      falloffDeg: config.falloffDeg,
-      choiceIndex: ctx.choiceIndex,
-    });
+    return replyToRequest(body, config, ctx.choiceIndex);
   }
 
   const tokenMs = (tokens: number): number => (config.tokensPerSecond > 0 ? (tokens / config.tokensPerSecond) * 1000 : 0);
