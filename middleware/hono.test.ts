@@ -11,6 +11,7 @@ import type { SelectCallOptions, Selector, SelectRequest } from '../core/selecto
 import type { CandidateReport, Selection } from '../core/types.js';
 import { errorResponse } from './http/errors.js';
 import { preferenceSelection } from './hono.js';
+import { BASE_DEFAULTS } from './selection-options.js';
 
 const attributes = ['helpfulness', 'verbosity'] as const;
 const usage = (n: number) => ({ prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n });
@@ -52,15 +53,7 @@ function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Sel
   return {
     calls,
     attributes,
-    defaults: {
-      strategy: 'rps',
-      k: 5,
-      radius_deg: 30,
-      seed: 42,
-      temperature: 0.7,
-      directive_placement: 'system',
-      preference: { helpfulness: 1 },
-    },
+    defaults: { ...BASE_DEFAULTS, preference: { helpfulness: 1 } },
     generator: { name: 'fake', complete: () => Promise.reject(new Error('unused')), ...generator },
     scorer,
     select: (request, options = {}) => {
