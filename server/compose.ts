@@ -5,11 +5,11 @@
  * not a language model's); no reward model configured means the built-in reference model.
  */
 import type { Logger } from 'pino';
+import { InvalidRequestError } from '../core/errors.js';
 import type { Generator } from '../core/ports.js';
 import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
-import { parsePreference } from '../middleware/preference.js';
 import { createOnnxScorer, ensureReferenceModel, type BatchInfo, type OnnxScorer } from '../scorers/index.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
@@ -95,28 +95,30 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       },
     });
 
-    if (config.preference) {
-      try {
-        parsePreference(config.preference, { attributes: scorer.attributes });
-      } catch (err) {
-        throw new ConfigError(`--preference / PREFSEL_PREFERENCE: ${(err as Error).message}`);
+    let inner: Selector;
+    try {
+      inner = createSelector({
+        generator,
+        scorer,
+        defaults: {
+          strategy: config.strategy,
+          k: config.k,
+          radius_deg: config.radiusDeg,
+          seed: config.seed,
+          ...(config.preference ? { preference: config.preference } : {}),
+        },
+        candidateTimeoutMs: config.candidateTimeoutMs,
+        deadlineMs: config.deadlineMs,
+        maxConcurrentUpstream: config.maxConcurrency,
+        maxQueuedUpstream: config.maxQueue,
+      });
+    } catch (err) {
+      // The engine validates the default preference against the scorer's attributes; say which setting to fix.
+      if (err instanceof InvalidRequestError && err.param?.startsWith('defaults.preference')) {
+        throw new ConfigError(`--preference / PREFSEL_PREFERENCE: ${err.message}`);
       }
+      throw err;
     }
-    const inner = createSelector({
-      generator,
-      scorer,
-      defaults: {
-        strategy: config.strategy,
-        k: config.k,
-        radius_deg: config.radiusDeg,
-        seed: config.seed,
-        ...(config.preference ? { preference: config.preference } : {}),
-      },
-      candidateTimeoutMs: config.candidateTimeoutMs,
-      deadlineMs: config.deadlineMs,
-      maxConcurrentUpstream: config.maxConcurrency,
-      maxQueuedUpstream: config.maxQueue,
-    });
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
     const loaded = scorer;
