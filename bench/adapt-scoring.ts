@@ -24,16 +24,14 @@ function isTable(v: unknown): v is Table {
  * @param raw what `runScoringBench` resolved to
  * @param ctx the command that ran it and its flags
  */
-export function adaptScoringResult(
-  raw: unknown,
-  ctx: { command: string; quick: boolean; device: string },
-): PartResult {
+export function adaptScoringResult(raw: unknown, ctx: { command: string; quick: boolean; device: string }): PartResult {
   if (isRecord(raw) && raw.schema === SCHEMA && raw.part === 'scoring') {
     const result = raw as unknown as PartResult;
     return { ...result, stamp: { ...result.stamp, command: ctx.command } };
   }
   const r = isRecord(raw) ? raw : { value: raw };
-  const list = <T>(key: string, guard: (v: unknown) => v is T): T[] => (Array.isArray(r[key]) ? (r[key] as unknown[]).filter(guard) : []);
+  const list = <T>(key: string, guard: (v: unknown) => v is T): T[] =>
+    Array.isArray(r[key]) ? (r[key] as unknown[]).filter(guard) : [];
   const models = isRecord(r.models) ? r.models : isRecord(r.model) ? { model: r.model } : {};
   return {
     schema: SCHEMA,

@@ -36,7 +36,11 @@ describe('benchmarks on tiny settings', () => {
 
   it('parses the command line', () => {
     expect(parseCli([]).parts).toEqual([...PARTS]);
-    expect(parseCli(['e2e', 'quality', '--quick'])).toMatchObject({ parts: ['e2e', 'quality'], mode: 'quick', device: 'cpu' });
+    expect(parseCli(['e2e', 'quality', '--quick'])).toMatchObject({
+      parts: ['e2e', 'quality'],
+      mode: 'quick',
+      device: 'cpu',
+    });
     expect(parseCli(['scoring', '--device', 'cuda']).device).toBe('cuda');
     expect(() => parseCli(['nope'])).toThrow(/unknown part/);
   });
@@ -60,9 +64,13 @@ describe('benchmarks on tiny settings', () => {
 
   it('the CLI runs a part end to end and writes its files', { timeout: 240_000 }, async () => {
     const cliOut = mkdtempSync(join(tmpdir(), 'prefsel-bench-cli-'));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/cli.ts', 'quality', '--tiny', '--out', cliOut], {
-      timeout: 200_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/cli.ts', 'quality', '--tiny', '--out', cliOut],
+      {
+        timeout: 200_000,
+      },
+    );
     expect(stdout).toContain('quality: ok');
     partResultSchema.parse(JSON.parse(readFileSync(join(cliOut, 'quality.json'), 'utf8')));
     expect(existsSync(join(cliOut, 'SUMMARY.md'))).toBe(true);

@@ -13,8 +13,17 @@ import { e2ePreset, runE2eBench } from './e2e.js';
 import { overheadPreset, runOverheadBench } from './overhead.js';
 import { qualityPreset, runQualityBench } from './quality.js';
 import {
-  PARTS, RESULTS_DIR, commandLine, failedPart, readPartResults, updateReadmeSummary, writePartResult, writeSummary,
-  type Mode, type PartName, type PartResult,
+  PARTS,
+  RESULTS_DIR,
+  commandLine,
+  failedPart,
+  readPartResults,
+  updateReadmeSummary,
+  writePartResult,
+  writeSummary,
+  type Mode,
+  type PartName,
+  type PartResult,
 } from './report.js';
 import { adaptScoringResult } from './adapt-scoring.js';
 
@@ -41,7 +50,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   });
   const wanted = positionals.filter((p) => p !== 'all');
   for (const p of wanted) {
-    if (!(PARTS as readonly string[]).includes(p)) throw new Error(`unknown part "${p}"; expected one of: all, ${PARTS.join(', ')}`);
+    if (!(PARTS as readonly string[]).includes(p))
+      throw new Error(`unknown part "${p}"; expected one of: all, ${PARTS.join(', ')}`);
   }
   return {
     parts: wanted.length ? (wanted as PartName[]) : [...PARTS],
@@ -58,7 +68,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
  */
 export function scoringSettings(mode: Mode): Record<string, unknown> {
   if (mode === 'tiny') return { quick: true };
-  if (mode === 'quick') return { shapes: ['6x384'], concurrency: [1, 16], batchSizes: [1, 32], repeats: 2, requests: 16 };
+  if (mode === 'quick')
+    return { shapes: ['6x384'], concurrency: [1, 16], batchSizes: [1, 32], repeats: 2, requests: 16 };
   return {};
 }
 
@@ -72,8 +83,14 @@ export async function runPart(part: PartName, cli: CliOptions): Promise<PartResu
         // A variable specifier keeps this file type-checking while bench/scoring.ts does not exist yet.
         const spec = './scoring.js';
         const mod = (await import(spec)) as { runScoringBench?: (o: Record<string, unknown>) => Promise<unknown> };
-        if (typeof mod.runScoringBench !== 'function') throw new Error('bench/scoring.ts does not export runScoringBench');
-        const raw = await mod.runScoringBench({ ...scoringSettings(cli.mode), device: cli.device, outDir: cli.outDir, command: cli.command });
+        if (typeof mod.runScoringBench !== 'function')
+          throw new Error('bench/scoring.ts does not export runScoringBench');
+        const raw = await mod.runScoringBench({
+          ...scoringSettings(cli.mode),
+          device: cli.device,
+          outDir: cli.outDir,
+          command: cli.command,
+        });
         return adaptScoringResult(raw, { ...common, quick: cli.mode !== 'full', device: cli.device });
       }
       case 'overhead':

@@ -30,7 +30,11 @@ export async function createBenchEngine(options: BenchEngineOptions): Promise<Be
   const generator = createSimGenerator({ coverage: options.coverage, falloffDeg });
   const modelDir = await ensureReferenceModel();
   // The one provider line goes nowhere: bench output stays readable.
-  const scorer = await createOnnxScorer({ modelDir, device: 'cpu', logger: { info: () => {}, warn: (m) => console.warn(m) } });
+  const scorer = await createOnnxScorer({
+    modelDir,
+    device: 'cpu',
+    logger: { info: () => {}, warn: (m) => console.warn(m) },
+  });
   const selector = createSelector({ generator, scorer, maxConcurrentUpstream: 256 });
   return {
     selector,

@@ -78,7 +78,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     timeout: options.timeoutS ?? 30,
     ...(options.title ? { title: options.title } : {}),
     ...(options.bodyFor
-      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(options.bodyFor!(sent++)) }) }] }
+      ? {
+          requests: [
+            { setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(options.bodyFor!(sent++)) }) },
+          ],
+        }
       : {}),
     setupClient: (client) => {
       client.on('response', (status: number, _bytes: number, durationMs: number) => {

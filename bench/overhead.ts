@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuSeconds, stopAll, type ChildServer } from './procs.js';
 import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
-import { chatBody, portkeyHeaders, startPortkey, startPrefselCli, startUpstream, type UpstreamConfig } from './servers.js';
+import {
+  chatBody,
+  portkeyHeaders,
+  startPortkey,
+  startPrefselCli,
+  startUpstream,
+  type UpstreamConfig,
+} from './servers.js';
 import { ratio, spread, type Spread } from './stats.js';
 import { barChart } from './svg.js';
 
@@ -80,7 +87,9 @@ interface Endpoint {
 }
 
 /** Runs the overhead benchmark and writes its plot; the caller writes the JSON. */
-export async function runOverheadBench(opts: OverheadOptions): Promise<PartResult<Record<string, OverheadTargetResult>>> {
+export async function runOverheadBench(
+  opts: OverheadOptions,
+): Promise<PartResult<Record<string, OverheadTargetResult>>> {
   const targets = opts.targets ?? [...OVERHEAD_TARGETS];
   const servers: ChildServer[] = [];
   try {
@@ -93,12 +102,20 @@ export async function runOverheadBench(opts: OverheadOptions): Promise<PartResul
     if (targets.includes('prefsel')) {
       const prefsel = await startPrefselCli({ upstreamBaseUrl: base, strategy: 'none' });
       servers.push(prefsel);
-      endpoints.set('prefsel', { url: `${prefsel.url}/v1/chat/completions`, headers: { ...auth, 'x-selection-strategy': 'none' }, pid: prefsel.child.pid });
+      endpoints.set('prefsel', {
+        url: `${prefsel.url}/v1/chat/completions`,
+        headers: { ...auth, 'x-selection-strategy': 'none' },
+        pid: prefsel.child.pid,
+      });
     }
     if (targets.includes('portkey')) {
       const portkey = await startPortkey();
       servers.push(portkey);
-      endpoints.set('portkey', { url: `${portkey.url}/v1/chat/completions`, headers: { ...auth, ...portkeyHeaders(base) }, pid: portkey.child.pid });
+      endpoints.set('portkey', {
+        url: `${portkey.url}/v1/chat/completions`,
+        headers: { ...auth, ...portkeyHeaders(base) },
+        pid: portkey.child.pid,
+      });
     }
     const body = chatBody({ content: 'Name three primary colours.', maxTokens: opts.maxTokens });
     const load = (t: OverheadTarget, connections: number, durationS: number) => {
@@ -113,7 +130,8 @@ export async function runOverheadBench(opts: OverheadOptions): Promise<PartResul
     for (let round = 0; round < opts.rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       const lat = new Map<OverheadTarget, LoadResult[]>(targets.map((t) => [t, []]));
-      for (const c of opts.latencyConnections) for (const t of order) lat.get(t)!.push(await load(t, c, opts.durationS));
+      for (const c of opts.latencyConnections)
+        for (const t of order) lat.get(t)!.push(await load(t, c, opts.durationS));
       for (const t of order) {
         const pid = endpoints.get(t)!.pid;
         const before = cpuSeconds(pid);
@@ -171,39 +189,66 @@ function headlines(opts: OverheadOptions, results: Record<string, OverheadTarget
         met: pl.addedP50Ms.median < kl.addedP50Ms.median,
       });
     } else if (pl) {
-      out.push({ figure: `prefsel added p50 / p99, ${label}`, value: `${fmt(pl.addedP50Ms.median)} / ${fmt(pl.addedP99Ms.median)} ms` });
+      out.push({
+        figure: `prefsel added p50 / p99, ${label}`,
+        value: `${fmt(pl.addedP50Ms.median)} / ${fmt(pl.addedP99Ms.median)} ms`,
+      });
     }
   }
   if (p && k) {
-    out.push({ figure: 'max req/s, prefsel / Portkey', value: `${fmt(p.maxRps.median)} / ${fmt(k.maxRps.median)} (ratio ${fmt(ratio(p.maxRps.median, k.maxRps.median))}); direct ${fmt(results.direct?.maxRps.median)}` });
-    out.push({ figure: 'proxy CPU per request, prefsel / Portkey', value: `${fmt(p.cpuMsPerRequest.median)} / ${fmt(k.cpuMsPerRequest.median)} ms` });
+    out.push({
+      figure: 'max req/s, prefsel / Portkey',
+      value: `${fmt(p.maxRps.median)} / ${fmt(k.maxRps.median)} (ratio ${fmt(ratio(p.maxRps.median, k.maxRps.median))}); direct ${fmt(results.direct?.maxRps.median)}`,
+    });
+    out.push({
+      figure: 'proxy CPU per request, prefsel / Portkey',
+      value: `${fmt(p.cpuMsPerRequest.median)} / ${fmt(k.cpuMsPerRequest.median)} ms`,
+    });
   }
   return out;
 }
 
-function finish(opts: OverheadOptions, results: Record<string, OverheadTargetResult>): PartResult<Record<string, OverheadTargetResult>> {
+function finish(
+  opts: OverheadOptions,
+  results: Record<string, OverheadTargetResult>,
+): PartResult<Record<string, OverheadTargetResult>> {
   const names = Object.keys(results);
   const rows = names.flatMap((t) =>
     results[t]!.levels.map((l, li) => {
       const r = results[t]!;
       const isDirect = t === 'direct';
-      return [t, l.connections, fmt(l.p50Ms.median), fmt(l.p99Ms.median), isDirect ? '–' : range(l.addedP50Ms, ' ms'),
-        isDirect ? '–' : range(l.addedP99Ms, ' ms'), li === 0 ? range(r.maxRps) : '', li === 0 ? range(r.cpuMsPerRequest, ' ms') : '',
-        li === 0 ? r.errors + r.non2xx : ''];
+      return [
+        t,
+        l.connections,
+        fmt(l.p50Ms.median),
+        fmt(l.p99Ms.median),
+        isDirect ? '–' : range(l.addedP50Ms, ' ms'),
+        isDirect ? '–' : range(l.addedP99Ms, ' ms'),
+        li === 0 ? range(r.maxRps) : '',
+        li === 0 ? range(r.cpuMsPerRequest, ' ms') : '',
+        li === 0 ? r.errors + r.non2xx : '',
+      ];
     }),
   );
   const plot = 'overhead.svg';
   const proxies = names.filter((n) => n !== 'direct');
   const categories = opts.latencyConnections.flatMap((c) => [`p50 @${c}`, `p99 @${c}`]);
-  writeFileSync(join(opts.outDir, plot), barChart({
-    title: 'Latency added by the proxy (median over rounds, min–max)',
-    yLabel: 'added latency, ms',
-    categories,
-    series: proxies.map((n) => ({
-      name: n,
-      values: results[n]!.levels.flatMap((l) => [l.addedP50Ms, l.addedP99Ms]).map((s) => ({ y: s.median, lo: s.min, hi: s.max })),
-    })),
-  }));
+  writeFileSync(
+    join(opts.outDir, plot),
+    barChart({
+      title: 'Latency added by the proxy (median over rounds, min–max)',
+      yLabel: 'added latency, ms',
+      categories,
+      series: proxies.map((n) => ({
+        name: n,
+        values: results[n]!.levels.flatMap((l) => [l.addedP50Ms, l.addedP99Ms]).map((s) => ({
+          y: s.median,
+          lo: s.min,
+          hi: s.max,
+        })),
+      })),
+    }),
+  );
   return {
     schema: SCHEMA,
     part: 'overhead',
@@ -212,17 +257,29 @@ function finish(opts: OverheadOptions, results: Record<string, OverheadTargetRes
     config: { ...opts, outDir: undefined, command: undefined },
     models: { upstream: { simulated: true, ...opts.upstream, maxTokens: opts.maxTokens } },
     headline: headlines(opts, results),
-    tables: [{
-      title: `Proxy overhead (${opts.durationS} s per load, ${opts.rounds} rounds; max req/s at ${opts.saturationConnections} connections)`,
-      columns: ['target', 'clients', 'p50 ms', 'p99 ms', 'added p50 (min…max)', 'added p99 (min…max)', 'max req/s (min…max)', 'CPU per request', 'errors+non2xx'],
-      rows,
-    }],
+    tables: [
+      {
+        title: `Proxy overhead (${opts.durationS} s per load, ${opts.rounds} rounds; max req/s at ${opts.saturationConnections} connections)`,
+        columns: [
+          'target',
+          'clients',
+          'p50 ms',
+          'p99 ms',
+          'added p50 (min…max)',
+          'added p99 (min…max)',
+          'max req/s (min…max)',
+          'CPU per request',
+          'errors+non2xx',
+        ],
+        rows,
+      },
+    ],
     notes: [
       'Load generator (autocannon, in the bench process), the upstream simulator and each proxy run as separate processes, so none shares an event loop; on a 2-core machine they do share the cores, which bounds max req/s for every target alike.',
-      'Latencies come from every response\'s raw duration (sub-millisecond), not autocannon\'s whole-millisecond histogram. Added latency = proxy minus direct at the same load in the same round, then the median over rounds.',
-      'CPU per request = CPU time of the proxy\'s process (user + system, /proc) during the saturation load divided by the requests it served; for direct, the simulator\'s.',
+      "Latencies come from every response's raw duration (sub-millisecond), not autocannon's whole-millisecond histogram. Added latency = proxy minus direct at the same load in the same round, then the median over rounds.",
+      "CPU per request = CPU time of the proxy's process (user + system, /proc) during the saturation load divided by the requests it served; for direct, the simulator's.",
       `Simulated upstream: fixed ${opts.upstream.ttftMs} ms before the answer, ${opts.upstream.tokensPerSecond > 0 ? `${opts.upstream.tokensPerSecond} tok/s` : 'instant generation'}, max_tokens ${opts.maxTokens}; non-streaming requests; one short user prompt.`,
-      'Portkey 1.15.2 runs from node_modules (`build/start-server.js --port=N --headless`, NODE_ENV=production) with headers x-portkey-provider: openai and x-portkey-custom-host; a preload forces it onto 127.0.0.1. prefsel runs as users start it (`server/cli.ts serve --strategy none` via tsx, default log level, NODE_ENV=production); both proxies\' stdout goes to /dev/null.',
+      "Portkey 1.15.2 runs from node_modules (`build/start-server.js --port=N --headless`, NODE_ENV=production) with headers x-portkey-provider: openai and x-portkey-custom-host; a preload forces it onto 127.0.0.1. prefsel runs as users start it (`server/cli.ts serve --strategy none` via tsx, default log level, NODE_ENV=production); both proxies' stdout goes to /dev/null.",
     ],
     plots: [plot],
     results,

@@ -112,7 +112,10 @@ export async function startChild(options: StartChildOptions): Promise<ChildServe
   const timeoutMs = options.timeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${options.name}: not ready after ${timeoutMs} ms. ${stderr.slice(-800)}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${options.name}: not ready after ${timeoutMs} ms. ${stderr.slice(-800)}`)),
+      timeoutMs,
+    );
   });
   const died = exited.then((code) => {
     throw new Error(`${options.name} exited (code ${code}) before it was ready: ${stderr.slice(-1200)}`);

@@ -151,9 +151,18 @@ export async function runQualityBench(opts: QualityOptions): Promise<PartResult<
         losses,
         ties: valid.length - wins - losses,
         winRate: wilson(wins, wins + losses),
-        rpsMean: bootstrap(valid.map((p) => p.rps.projection), { seed }),
-        bonMean: bootstrap(valid.map((p) => p.bon.projection), { seed: seed + 1 }),
-        diffMean: bootstrap(valid.map((p) => p.rps.projection - p.bon.projection), { seed: seed + 2 }),
+        rpsMean: bootstrap(
+          valid.map((p) => p.rps.projection),
+          { seed },
+        ),
+        bonMean: bootstrap(
+          valid.map((p) => p.bon.projection),
+          { seed: seed + 1 },
+        ),
+        diffMean: bootstrap(
+          valid.map((p) => p.rps.projection - p.bon.projection),
+          { seed: seed + 2 },
+        ),
         rpsCandidates: mean(pairs.map((p) => p.rps.candidates)),
         bonCandidates: mean(pairs.map((p) => p.bon.candidates)),
         failures: pairs.reduce((s, p) => s + p.rps.failed + p.bon.failed, 0) + (pairs.length - valid.length),
@@ -189,43 +198,101 @@ export function coverageVerdict(angles: readonly AngleResult[]): string {
   if (rated.length < 2) return 'Too few angles with decided comparisons to say where RPS wins most.';
   const best = rated.reduce((m, a) => (a.winRate.value > m.winRate.value ? a : m));
   const poorest = rated.reduce((m, a) => (a.outsideDeg > m.outsideDeg ? a : m));
-  const r = pearson(rated.map((a) => a.outsideDeg), rated.map((a) => a.winRate.value));
-  const rd = pearson(rated.map((a) => a.outsideDeg), rated.map((a) => a.diffMean.value));
+  const r = pearson(
+    rated.map((a) => a.outsideDeg),
+    rated.map((a) => a.winRate.value),
+  );
+  const rd = pearson(
+    rated.map((a) => a.outsideDeg),
+    rated.map((a) => a.diffMean.value),
+  );
   const pct = (v: number) => `${fmt(v * 100)}%`;
   const yes = best.outsideDeg === poorest.outsideDeg || r > 0.5;
   return `${yes ? 'Yes' : 'No'}: RPS's win rate is highest at ${best.angleDeg}° (${pct(best.winRate.value)}, ${best.outsideDeg}° outside coverage); at the poorest-covered target ${poorest.angleDeg}° it is ${pct(poorest.winRate.value)} [${pct(poorest.winRate.lo)}, ${pct(poorest.winRate.hi)}]. Correlation of degrees-outside-coverage with win rate r = ${fmt(r, 2)}, with the mean reward gain r = ${fmt(rd, 2)}.`;
 }
 
-function finish(opts: QualityOptions, angles: AngleResult[], models: Record<string, unknown>): PartResult<{ angles: AngleResult[] }> {
+function finish(
+  opts: QualityOptions,
+  angles: AngleResult[],
+  models: Record<string, unknown>,
+): PartResult<{ angles: AngleResult[] }> {
   const pct = (v: number) => fmt(v * 100);
   const ci = (i: Interval, f: (v: number) => string = fmt) => `${f(i.value)} [${f(i.lo)}, ${f(i.hi)}]`;
   const rows = angles.map((a) => [
-    `${a.angleDeg}°`, a.outsideDeg, `${a.wins}/${a.losses}/${a.ties}`, ci(a.winRate, pct), ci(a.rpsMean), ci(a.bonMean),
-    ci(a.diffMean), `${fmt(a.rpsCandidates)} / ${fmt(a.bonCandidates)}`, a.rpsAnglesDeg.join(', '), a.failures,
+    `${a.angleDeg}°`,
+    a.outsideDeg,
+    `${a.wins}/${a.losses}/${a.ties}`,
+    ci(a.winRate, pct),
+    ci(a.rpsMean),
+    ci(a.bonMean),
+    ci(a.diffMean),
+    `${fmt(a.rpsCandidates)} / ${fmt(a.bonCandidates)}`,
+    a.rpsAnglesDeg.join(', '),
+    a.failures,
   ]);
   const verdict = coverageVerdict(angles);
-  const poorest = angles.reduce<AngleResult | undefined>((m, a) => (!m || a.outsideDeg > m.outsideDeg ? a : m), undefined);
+  const poorest = angles.reduce<AngleResult | undefined>(
+    (m, a) => (!m || a.outsideDeg > m.outsideDeg ? a : m),
+    undefined,
+  );
   const covered = angles.filter((a) => a.outsideDeg === 0);
   const headline: Headline[] = [];
-  if (poorest) headline.push({ figure: `RPS win rate at ${poorest.angleDeg}° (poorest covered), k=${opts.k}`, value: `${pct(poorest.winRate.value)}% [${pct(poorest.winRate.lo)}, ${pct(poorest.winRate.hi)}], ties ${poorest.ties}/${poorest.n}` });
-  for (const a of covered.slice(-1)) headline.push({ figure: `RPS win rate at ${a.angleDeg}° (inside coverage)`, value: `${pct(a.winRate.value)}% [${pct(a.winRate.lo)}, ${pct(a.winRate.hi)}], ties ${a.ties}/${a.n}` });
-  headline.push({ figure: 'RPS wins most where coverage is poorest?', value: verdict.split(':')[0] ?? verdict, target: 'paper: yes', met: null });
+  if (poorest)
+    headline.push({
+      figure: `RPS win rate at ${poorest.angleDeg}° (poorest covered), k=${opts.k}`,
+      value: `${pct(poorest.winRate.value)}% [${pct(poorest.winRate.lo)}, ${pct(poorest.winRate.hi)}], ties ${poorest.ties}/${poorest.n}`,
+    });
+  for (const a of covered.slice(-1))
+    headline.push({
+      figure: `RPS win rate at ${a.angleDeg}° (inside coverage)`,
+      value: `${pct(a.winRate.value)}% [${pct(a.winRate.lo)}, ${pct(a.winRate.hi)}], ties ${a.ties}/${a.n}`,
+    });
+  headline.push({
+    figure: 'RPS wins most where coverage is poorest?',
+    value: verdict.split(':')[0] ?? verdict,
+    target: 'paper: yes',
+    met: null,
+  });
   const band = { from: opts.coverage.fromDeg, to: opts.coverage.toDeg, label: 'covered' };
   const plots = ['quality-winrate.svg', 'quality-reward.svg'];
-  writeFileSync(join(opts.outDir, plots[0]!), lineChart({
-    title: `RPS vs best-of-n win rate (k=${opts.k}, ties excluded, Wilson 95% CI)`,
-    xLabel: 'target angle, degrees', yLabel: 'RPS win rate', yMin: 0, yMax: 1, band,
-    refLines: [{ y: 0.5, label: '50%' }],
-    series: [{ name: 'RPS win rate', points: angles.map((a) => ({ x: a.angleDeg, y: a.winRate.value, lo: a.winRate.lo, hi: a.winRate.hi })) }],
-  }));
-  writeFileSync(join(opts.outDir, plots[1]!), lineChart({
-    title: 'Mean target-projected reward of the chosen answer (95% CI)',
-    xLabel: 'target angle, degrees', yLabel: 'projected reward', band,
-    series: [
-      { name: 'RPS', points: angles.map((a) => ({ x: a.angleDeg, y: a.rpsMean.value, lo: a.rpsMean.lo, hi: a.rpsMean.hi })) },
-      { name: 'best-of-n', dashed: true, points: angles.map((a) => ({ x: a.angleDeg, y: a.bonMean.value, lo: a.bonMean.lo, hi: a.bonMean.hi })) },
-    ],
-  }));
+  writeFileSync(
+    join(opts.outDir, plots[0]!),
+    lineChart({
+      title: `RPS vs best-of-n win rate (k=${opts.k}, ties excluded, Wilson 95% CI)`,
+      xLabel: 'target angle, degrees',
+      yLabel: 'RPS win rate',
+      yMin: 0,
+      yMax: 1,
+      band,
+      refLines: [{ y: 0.5, label: '50%' }],
+      series: [
+        {
+          name: 'RPS win rate',
+          points: angles.map((a) => ({ x: a.angleDeg, y: a.winRate.value, lo: a.winRate.lo, hi: a.winRate.hi })),
+        },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(opts.outDir, plots[1]!),
+    lineChart({
+      title: 'Mean target-projected reward of the chosen answer (95% CI)',
+      xLabel: 'target angle, degrees',
+      yLabel: 'projected reward',
+      band,
+      series: [
+        {
+          name: 'RPS',
+          points: angles.map((a) => ({ x: a.angleDeg, y: a.rpsMean.value, lo: a.rpsMean.lo, hi: a.rpsMean.hi })),
+        },
+        {
+          name: 'best-of-n',
+          dashed: true,
+          points: angles.map((a) => ({ x: a.angleDeg, y: a.bonMean.value, lo: a.bonMean.lo, hi: a.bonMean.hi })),
+        },
+      ],
+    }),
+  );
   return {
     schema: SCHEMA,
     part: 'quality',
@@ -234,11 +301,24 @@ function finish(opts: QualityOptions, angles: AngleResult[], models: Record<stri
     config: { ...opts, outDir: undefined, command: undefined },
     models,
     headline,
-    tables: [{
-      title: `RPS vs best-of-n, k=${opts.k}, ${opts.prompts} prompts per angle, coverage ${opts.coverage.fromDeg}°…${opts.coverage.toDeg}°`,
-      columns: ['target', '° outside coverage', 'RPS W/L/T', 'win rate % [95% CI]', 'RPS mean reward', 'best-of-n mean reward', 'mean gain (RPS − BoN)', 'candidates RPS / BoN', 'RPS directions (°)', 'failures'],
-      rows,
-    }],
+    tables: [
+      {
+        title: `RPS vs best-of-n, k=${opts.k}, ${opts.prompts} prompts per angle, coverage ${opts.coverage.fromDeg}°…${opts.coverage.toDeg}°`,
+        columns: [
+          'target',
+          '° outside coverage',
+          'RPS W/L/T',
+          'win rate % [95% CI]',
+          'RPS mean reward',
+          'best-of-n mean reward',
+          'mean gain (RPS − BoN)',
+          'candidates RPS / BoN',
+          'RPS directions (°)',
+          'failures',
+        ],
+        rows,
+      },
+    ],
     notes: [
       verdict,
       'Judge = the reference reward model that also selects (target-projected reward); the paper judged with GPT-4o-mini. With one model doing both, the comparison is exactly which pool has the better best candidate.',

@@ -6,7 +6,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { README_MARKERS, failedPart, makeStamp, markdownTable, renderSummary, updateReadmeSummary, writePartResult, writeSummary, SCHEMA, type PartResult } from './report.js';
+import {
+  README_MARKERS,
+  failedPart,
+  makeStamp,
+  markdownTable,
+  renderSummary,
+  updateReadmeSummary,
+  writePartResult,
+  writeSummary,
+  SCHEMA,
+  type PartResult,
+} from './report.js';
 import { bootstrap, median, percentile, ratio, spread, wilson } from './stats.js';
 import { barChart, lineChart, niceTicks } from './svg.js';
 
@@ -48,9 +59,23 @@ describe('svg', () => {
       logX: true,
       band: { from: 1, to: 4, label: 'covered' },
       refLines: [{ y: 1.15, label: 'target' }],
-      series: [{ name: 's', points: [{ x: 1, y: 1, lo: 0.5, hi: 1.5 }, { x: 4, y: Number.NaN }, { x: 16, y: 2 }] }],
+      series: [
+        {
+          name: 's',
+          points: [
+            { x: 1, y: 1, lo: 0.5, hi: 1.5 },
+            { x: 4, y: Number.NaN },
+            { x: 16, y: 2 },
+          ],
+        },
+      ],
     });
-    const bars = barChart({ title: 't', yLabel: 'ms', categories: ['p50'], series: [{ name: 'a', values: [{ y: 2, lo: 1, hi: 3 }] }] });
+    const bars = barChart({
+      title: 't',
+      yLabel: 'ms',
+      categories: ['p50'],
+      series: [{ name: 'a', values: [{ y: 2, lo: 1, hi: 3 }] }],
+    });
     for (const svg of [line, bars]) {
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg.trimEnd().endsWith('</svg>')).toBe(true);

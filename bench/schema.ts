@@ -40,10 +40,19 @@ export const partResultSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   models: z.record(z.string(), z.unknown()),
   headline: z.array(
-    z.object({ figure: z.string(), value: z.string(), target: z.string().optional(), met: z.boolean().nullable().optional() }),
+    z.object({
+      figure: z.string(),
+      value: z.string(),
+      target: z.string().optional(),
+      met: z.boolean().nullable().optional(),
+    }),
   ),
   tables: z.array(
-    z.object({ title: z.string(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number()]))) }),
+    z.object({
+      title: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.union([z.string(), z.number()]))),
+    }),
   ),
   notes: z.array(z.string()),
   plots: z.array(z.string().regex(/\.svg$/)),
@@ -53,17 +62,37 @@ export const partResultSchema = z.object({
 /** Overhead results: per target, spreads over rounds. */
 export const overheadResultsSchema = z.record(
   z.enum(['direct', 'prefsel', 'portkey']),
-  z.object({
-    levels: z.array(z.object({ connections: z.number().int(), p50Ms: spreadSchema, p99Ms: spreadSchema, addedP50Ms: spreadSchema, addedP99Ms: spreadSchema })),
-    maxRps: spreadSchema,
-    cpuMsPerRequest: spreadSchema,
-  }).loose(),
+  z
+    .object({
+      levels: z.array(
+        z.object({
+          connections: z.number().int(),
+          p50Ms: spreadSchema,
+          p99Ms: spreadSchema,
+          addedP50Ms: spreadSchema,
+          addedP99Ms: spreadSchema,
+        }),
+      ),
+      maxRps: spreadSchema,
+      cpuMsPerRequest: spreadSchema,
+    })
+    .loose(),
 );
 
 /** End-to-end results: one cell per (k, connections). */
 export const e2eResultsSchema = z.object({
   cells: z.array(
-    z.object({ k: z.number().int(), connections: z.number().int(), maxConcurrentUpstream: z.number().int(), rps: spreadSchema, p50Ms: spreadSchema, p50Ratio: spreadSchema, server: z.record(z.string(), z.number().nullable()) }).loose(),
+    z
+      .object({
+        k: z.number().int(),
+        connections: z.number().int(),
+        maxConcurrentUpstream: z.number().int(),
+        rps: spreadSchema,
+        p50Ms: spreadSchema,
+        p50Ratio: spreadSchema,
+        server: z.record(z.string(), z.number().nullable()),
+      })
+      .loose(),
   ),
 });
 
@@ -72,17 +101,19 @@ const interval = z.object({ value: z.number().nullable(), lo: z.number().nullabl
 /** Quality results: one row per target angle. */
 export const qualityResultsSchema = z.object({
   angles: z.array(
-    z.object({
-      angleDeg: z.number(),
-      outsideDeg: z.number(),
-      n: z.number().int(),
-      wins: z.number().int(),
-      losses: z.number().int(),
-      ties: z.number().int(),
-      winRate: interval,
-      rpsMean: interval,
-      bonMean: interval,
-      diffMean: interval,
-    }).loose(),
+    z
+      .object({
+        angleDeg: z.number(),
+        outsideDeg: z.number(),
+        n: z.number().int(),
+        wins: z.number().int(),
+        losses: z.number().int(),
+        ties: z.number().int(),
+        winRate: interval,
+        rpsMean: interval,
+        bonMean: interval,
+        diffMean: interval,
+      })
+      .loose(),
   ),
 });

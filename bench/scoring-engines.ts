@@ -39,7 +39,14 @@ export async function prefselEngine(opts: PrefselEngineOptions): Promise<BenchEn
     modelDir: opts.modelDir,
     device: opts.device,
     logger: { info() {}, warn: (m) => console.warn(m) },
-    batching: { enabled: opts.dynamic, maxBatchSize: opts.maxBatchSize ?? 32, maxBatchTokens: 16384, maxWaitMs: 2, maxQueue: 100_000, onBatch: (b) => batches.push(b) },
+    batching: {
+      enabled: opts.dynamic,
+      maxBatchSize: opts.maxBatchSize ?? 32,
+      maxBatchTokens: 16384,
+      maxWaitMs: 2,
+      maxQueue: 100_000,
+      onBatch: (b) => batches.push(b),
+    },
   });
   return {
     name: opts.dynamic ? 'prefsel (dynamic batching)' : 'prefsel (no dynamic batching)',
@@ -93,7 +100,11 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 /** `concurrency` clients, each scoring requests one after another until `requests` are done. */
-export async function runConcurrent(engine: BenchEngine, requests: readonly BenchRequest[], concurrency: number): Promise<RunTiming> {
+export async function runConcurrent(
+  engine: BenchEngine,
+  requests: readonly BenchRequest[],
+  concurrency: number,
+): Promise<RunTiming> {
   let next = 0;
   const latenciesMs: number[] = [];
   const cpu = process.cpuUsage();
@@ -111,7 +122,11 @@ export async function runConcurrent(engine: BenchEngine, requests: readonly Benc
 }
 
 /** Scores `pool` in consecutive calls of `batchSize` candidates, one call at a time. */
-export async function runBatches(engine: BenchEngine, pool: readonly ScoreInput[], batchSize: number): Promise<RunTiming> {
+export async function runBatches(
+  engine: BenchEngine,
+  pool: readonly ScoreInput[],
+  batchSize: number,
+): Promise<RunTiming> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < pool.length; i += batchSize) await engine.score(pool.slice(i, i + batchSize));

@@ -22,9 +22,23 @@ export interface BenchShape extends BertShape {
 /** Shapes by the `--shapes` token that selects them (`LAYERSxHIDDEN`). */
 export const BENCH_SHAPES: Readonly<Record<string, BenchShape>> = {
   // MiniLM-L6-H384 layout (the size of many small cross-encoders).
-  '6x384': { name: 'bert-6x384', layers: 6, hidden: 384, heads: 12, vocabSize: 30522, labels: ['helpfulness', 'verbosity'] },
+  '6x384': {
+    name: 'bert-6x384',
+    layers: 6,
+    hidden: 384,
+    heads: 12,
+    vocabSize: 30522,
+    labels: ['helpfulness', 'verbosity'],
+  },
   // BERT-base layout.
-  '12x768': { name: 'bert-12x768', layers: 12, hidden: 768, heads: 12, vocabSize: 30522, labels: ['helpfulness', 'verbosity'] },
+  '12x768': {
+    name: 'bert-12x768',
+    layers: 12,
+    hidden: 768,
+    heads: 12,
+    vocabSize: 30522,
+    labels: ['helpfulness', 'verbosity'],
+  },
   // For --quick and the test: seconds, not minutes.
   '2x64': { name: 'bert-2x64', layers: 2, hidden: 64, heads: 4, vocabSize: 8000, labels: ['helpfulness', 'verbosity'] },
 };
@@ -44,7 +58,10 @@ export function paramCount(s: BenchShape): number {
 let cachedWords: string[] | undefined;
 /** English-like words: the Llama-3 BPE vocabulary's alphabetic tokens. */
 function englishWords(): string[] {
-  cachedWords ??= wordsFromBpeVocab((JSON.parse(readFileSync(llama3TokenizerFiles().tokenizer, 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab);
+  cachedWords ??= wordsFromBpeVocab(
+    (JSON.parse(readFileSync(llama3TokenizerFiles().tokenizer, 'utf8')) as { model: { vocab: Record<string, number> } })
+      .model.vocab,
+  );
   return cachedWords;
 }
 
@@ -70,12 +87,18 @@ export interface WorkloadOptions {
 
 /** Deterministic requests; response lengths vary widely within a request, as sampled candidates do. */
 export function makeWorkload(opts: WorkloadOptions): BenchRequest[] {
-  const words = englishWords().filter((w) => !w.startsWith('##') && w.length > 2).slice(0, 5000);
+  const words = englishWords()
+    .filter((w) => !w.startsWith('##') && w.length > 2)
+    .slice(0, 5000);
   const rng = createRng(opts.seed);
   const between = ([lo, hi]: readonly [number, number]) => lo + Math.floor(rng.next() * (hi - lo + 1));
-  const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(rng.next() * words.length)]).join(' ') + '.';
+  const sentence = (n: number) =>
+    Array.from({ length: n }, () => words[Math.floor(rng.next() * words.length)]).join(' ') + '.';
   return Array.from({ length: opts.requests }, () => {
     const prompt = sentence(between(opts.promptWords));
-    return Array.from({ length: opts.candidates }, () => ({ messages: [{ role: 'user' as const, content: prompt }], response: sentence(between(opts.responseWords)) }));
+    return Array.from({ length: opts.candidates }, () => ({
+      messages: [{ role: 'user' as const, content: prompt }],
+      response: sentence(between(opts.responseWords)),
+    }));
   });
 }

@@ -27,7 +27,8 @@ export interface ScoringReportContext {
 
 const TJS = 'transformers.js pipeline';
 const DYN = 'prefsel (dynamic batching)';
-const range = (s: { median: number; min: number; max: number; n: number }) => (s.n > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median));
+const range = (s: { median: number; min: number; max: number; n: number }) =>
+  s.n > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
 
 function ratios(cells: readonly ScoringCell[]) {
   const conc = cells.filter((c) => c.mode === 'concurrency');
@@ -35,7 +36,17 @@ function ratios(cells: readonly ScoringCell[]) {
     .filter((c) => c.engine === DYN)
     .flatMap((d) => {
       const t = conc.find((c) => c.engine === TJS && c.model === d.model && c.device === d.device && c.x === d.x);
-      return t ? [{ model: d.model, device: d.device, concurrency: d.x, wall: d.candidatesPerSec.median / t.candidatesPerSec.median, cpu: d.candidatesPerCpuSec.median / t.candidatesPerCpuSec.median }] : [];
+      return t
+        ? [
+            {
+              model: d.model,
+              device: d.device,
+              concurrency: d.x,
+              wall: d.candidatesPerSec.median / t.candidatesPerSec.median,
+              cpu: d.candidatesPerCpuSec.median / t.candidatesPerCpuSec.median,
+            },
+          ]
+        : [];
     });
 }
 
@@ -53,10 +64,30 @@ export function scoringReport(cells: ScoringCell[], ctx: ScoringReportContext): 
   const tables: Table[] = [
     {
       title: 'Throughput against concurrency (each request: 1 prompt, 5 candidates; random weights)',
-      columns: ['model', 'device', 'concurrency', 'engine', 'candidates/s', 'tokens/s', 'candidates per CPU-s', 'p50 request ms', 'mean batch'],
+      columns: [
+        'model',
+        'device',
+        'concurrency',
+        'engine',
+        'candidates/s',
+        'tokens/s',
+        'candidates per CPU-s',
+        'p50 request ms',
+        'mean batch',
+      ],
       rows: cells
         .filter((c) => c.mode === 'concurrency')
-        .map((c) => [c.model, c.provider, c.x, c.engine, range(c.candidatesPerSec), fmt(c.tokensPerSec.median), fmt(c.candidatesPerCpuSec.median), fmt(c.p50LatencyMs), fmt(c.meanBatchSize)]),
+        .map((c) => [
+          c.model,
+          c.provider,
+          c.x,
+          c.engine,
+          range(c.candidatesPerSec),
+          fmt(c.tokensPerSec.median),
+          fmt(c.candidatesPerCpuSec.median),
+          fmt(c.p50LatencyMs),
+          fmt(c.meanBatchSize),
+        ]),
     },
     {
       title: 'prefsel (dynamic batching) ÷ transformers.js',
@@ -66,15 +97,17 @@ export function scoringReport(cells: ScoringCell[], ctx: ScoringReportContext): 
     {
       title: 'Throughput against batch size (one call at a time)',
       columns: ['model', 'device', 'batch size', 'engine', 'candidates/s', 'tokens/s'],
-      rows: cells.filter((c) => c.mode === 'batch').map((c) => [c.model, c.provider, c.x, c.engine, range(c.candidatesPerSec), fmt(c.tokensPerSec.median)]),
+      rows: cells
+        .filter((c) => c.mode === 'batch')
+        .map((c) => [c.model, c.provider, c.x, c.engine, range(c.candidatesPerSec), fmt(c.tokensPerSec.median)]),
     },
   ];
   const notes = [
     'All models have RANDOM weights: BERT-shaped sequence classifiers built from code (bench/scoring-models.ts); shape and cost are real, scores are meaningless.',
     'Both engines load the same directory (config.json, WordPiece tokenizer.json, onnx/model.onnx) with the same onnxruntime-node, in the same process; engines alternate within each repeat so background load hits all of them.',
     'Workload: prompts of 15–60 words, 5 responses of 10–250 words each (k = 5 as in RPS), truncated at 512 tokens. prefsel scores (prompt, response) as a text pair; transformers.js classifies "prompt\\n\\nresponse" (one [SEP] fewer). tokens/s counts prefsel\'s tokens for both.',
-    'prefsel (no dynamic batching) scores each request\'s 5 candidates as one batch, like the pipeline does; dynamic batching merges concurrent requests and groups candidates by length (maxPadding 0.02 on CPU). Both prefsel modes run one single-threaded session per core in worker threads; the pipeline runs one session with ONNX Runtime\'s default threading in the main thread.',
-    'candidates per CPU-s divides by the process\'s CPU time (all threads): steadier than wall-clock when other work shares the machine. The stamp\'s load average says how busy it was.',
+    "prefsel (no dynamic batching) scores each request's 5 candidates as one batch, like the pipeline does; dynamic batching merges concurrent requests and groups candidates by length (maxPadding 0.02 on CPU). Both prefsel modes run one single-threaded session per core in worker threads; the pipeline runs one session with ONNX Runtime's default threading in the main thread.",
+    "candidates per CPU-s divides by the process's CPU time (all threads): steadier than wall-clock when other work shares the machine. The stamp's load average says how busy it was.",
     `Medians over ${ctx.repeats} repeat(s); [min–max] shown when repeated.`,
     ...ctx.notes,
   ];
@@ -84,7 +117,17 @@ export function scoringReport(cells: ScoringCell[], ctx: ScoringReportContext): 
     part: 'scoring',
     stamp: makeStamp(ctx.command ?? 'npx tsx bench/scoring.ts'),
     status: 'ok',
-    config: { quick: ctx.quick, device: ctx.device, shapes: ctx.shapes, concurrency: ctx.concurrency, batchSizes: ctx.batchSizes, repeats: ctx.repeats, requests: ctx.requests, candidatesPerRequest: 5, weights: 'random weights' },
+    config: {
+      quick: ctx.quick,
+      device: ctx.device,
+      shapes: ctx.shapes,
+      concurrency: ctx.concurrency,
+      batchSizes: ctx.batchSizes,
+      repeats: ctx.repeats,
+      requests: ctx.requests,
+      candidatesPerRequest: 5,
+      weights: 'random weights',
+    },
     models: ctx.models,
     headline,
     tables,
@@ -106,15 +149,28 @@ export function scoringReport(cells: ScoringCell[], ctx: ScoringReportContext): 
         series: names.map((name) => ({
           name,
           dashed: name === TJS,
-          points: mine.filter((c) => c.engine === name).map((c) => ({ x: c.x, y: c.candidatesPerSec.median, lo: c.candidatesPerSec.min, hi: c.candidatesPerSec.max })),
+          points: mine
+            .filter((c) => c.engine === name)
+            .map((c) => ({
+              x: c.x,
+              y: c.candidatesPerSec.median,
+              lo: c.candidatesPerSec.min,
+              hi: c.candidatesPerSec.max,
+            })),
         })),
       });
       writeFileSync(join(ctx.outDir, 'scoring-concurrency.svg'), svg);
       plots.push('scoring-concurrency.svg');
     }
     writePartResult(result, ctx.outDir);
-    const md = [`# Scoring benchmark`, '', `Command: \`${result.stamp.command}\` — ${result.stamp.date}, ${result.stamp.machine.cpuModel}, ${result.stamp.machine.cores} cores (load ${result.stamp.machine.loadavg1}).`, ''];
-    for (const h of headline) md.push(`- **${h.figure}**: ${h.value} (target ${h.target}: ${h.met ? 'met' : 'not met'})`);
+    const md = [
+      `# Scoring benchmark`,
+      '',
+      `Command: \`${result.stamp.command}\` — ${result.stamp.date}, ${result.stamp.machine.cpuModel}, ${result.stamp.machine.cores} cores (load ${result.stamp.machine.loadavg1}).`,
+      '',
+    ];
+    for (const h of headline)
+      md.push(`- **${h.figure}**: ${h.value} (target ${h.target}: ${h.met ? 'met' : 'not met'})`);
     md.push('');
     for (const t of tables) md.push(`**${t.title}**`, '', markdownTable(t), '');
     md.push(...notes.map((n) => `- ${n}`), '');

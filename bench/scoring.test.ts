@@ -23,7 +23,12 @@ describe('scoring benchmark', () => {
       log: () => {},
     });
     const json = JSON.parse(readFileSync(join(dir, 'results', 'scoring.json'), 'utf8')) as typeof result;
-    expect(json).toMatchObject({ schema: 'prefsel-bench/1', part: 'scoring', status: 'ok', config: { weights: 'random weights' } });
+    expect(json).toMatchObject({
+      schema: 'prefsel-bench/1',
+      part: 'scoring',
+      status: 'ok',
+      config: { weights: 'random weights' },
+    });
     const cells = json.results!.cells as ScoringCell[];
     // 3 engines × 2 concurrency levels + 2 sequential engines × 1 batch size.
     expect(cells).toHaveLength(8);

@@ -90,16 +90,26 @@ function devicesFor(device: string): Array<'cpu' | 'cuda'> {
 }
 
 /** Runs the benchmark and (unless `outDir` is null) writes its JSON, markdown and plot. */
-export async function runScoringBench(options: ScoringBenchOptions = {}): Promise<PartResult<{ cells: ScoringCell[] }>> {
+export async function runScoringBench(
+  options: ScoringBenchOptions = {},
+): Promise<PartResult<{ cells: ScoringCell[] }>> {
   const p = preset(options);
   const cells: ScoringCell[] = [];
   const notes: string[] = [];
   const models: Record<string, unknown> = {};
   for (const key of p.shapes) {
     const shape = BENCH_SHAPES[key];
-    if (!shape) throw new TypeError(`Unknown shape \`${key}\`; expected one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
+    if (!shape)
+      throw new TypeError(`Unknown shape \`${key}\`; expected one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
     const dir = await ensureBenchModel(shape, p.modelsDir);
-    models[shape.name] = { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, params: paramCount(shape), weights: 'random weights', dir };
+    models[shape.name] = {
+      layers: shape.layers,
+      hidden: shape.hidden,
+      heads: shape.heads,
+      params: paramCount(shape),
+      weights: 'random weights',
+      dir,
+    };
     // The BERT-base shape costs ~8× the small one: fewer requests, repeats and concurrency levels keep the full
     // run near 15 minutes on 2 cores (unless the caller set them).
     const heavy = shape.hidden >= 768;
@@ -107,7 +117,10 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
     const shapeP = {
       ...p,
       repeats: heavy && options.repeats === undefined ? Math.min(p.repeats, 2) : p.repeats,
-      concurrency: heavy && options.concurrency === undefined ? p.concurrency.filter((c) => c === 1 || c === Math.max(...p.concurrency)) : p.concurrency,
+      concurrency:
+        heavy && options.concurrency === undefined
+          ? p.concurrency.filter((c) => c === 1 || c === Math.max(...p.concurrency))
+          : p.concurrency,
     };
     for (const device of devicesFor(p.device)) {
       p.log(`${shape.name} on ${device}: loading engines`);
@@ -129,7 +142,12 @@ export async function runScoringBench(options: ScoringBenchOptions = {}): Promis
       }
     }
   }
-  return scoringReport(cells, { ...p, models, notes, ...(options.command === undefined ? {} : { command: options.command }) });
+  return scoringReport(cells, {
+    ...p,
+    models,
+    notes,
+    ...(options.command === undefined ? {} : { command: options.command }),
+  });
 }
 
 interface MeasureArgs {
@@ -145,14 +163,29 @@ async function measureShape(a: MeasureArgs): Promise<ScoringCell[]> {
   const { engines, p } = a;
   const dyn = engines.dynamic!;
   const maxC = Math.max(...p.concurrency);
-  const workload = makeWorkload({ requests: Math.max(a.requests, maxC), candidates: K, promptWords: [15, 60], responseWords: [10, 250], seed: 42 });
-  const tokensOf = (inputs: readonly (typeof workload)[number][]) => inputs.flat().reduce((n, x) => n + (dyn.tokens?.(x) ?? 0), 0);
+  const workload = makeWorkload({
+    requests: Math.max(a.requests, maxC),
+    candidates: K,
+    promptWords: [15, 60],
+    responseWords: [10, 250],
+    seed: 42,
+  });
+  const tokensOf = (inputs: readonly (typeof workload)[number][]) =>
+    inputs.flat().reduce((n, x) => n + (dyn.tokens?.(x) ?? 0), 0);
   const live = ENGINE_KEYS.flatMap((k) => (engines[k] ? [[k, engines[k]] as const] : []));
   // Warm-up: the first runs at a new batch shape grow ONNX Runtime's arena; one full untimed pass at the highest
   // concurrency lets every engine reach its peak shapes before anything is timed.
   for (const [, e] of live) await runConcurrent(e, workload.slice(0, Math.max(a.requests, maxC)), maxC);
   const cells: ScoringCell[] = [];
-  const cell = (e: BenchEngine, mode: ScoringCell['mode'], x: number, runs: RunTiming[], candidates: number, tokens: number, batches: number[]): ScoringCell => ({
+  const cell = (
+    e: BenchEngine,
+    mode: ScoringCell['mode'],
+    x: number,
+    runs: RunTiming[],
+    candidates: number,
+    tokens: number,
+    batches: number[],
+  ): ScoringCell => ({
     model: a.model,
     device: a.device,
     engine: e.name,
@@ -178,9 +211,12 @@ async function measureShape(a: MeasureArgs): Promise<ScoringCell[]> {
         if (e === dyn) (batchCounts.get(e) ?? batchCounts.set(e, []).get(e)!).push(e.batches?.length ?? 0);
       }
     }
-    for (const [, e] of live) cells.push(cell(e, 'concurrency', c, runs.get(e)!, reqs.length * K, tokens, batchCounts.get(e) ?? []));
+    for (const [, e] of live)
+      cells.push(cell(e, 'concurrency', c, runs.get(e)!, reqs.length * K, tokens, batchCounts.get(e) ?? []));
     const perSec = (e: BenchEngine) => fmt(median(runs.get(e)!.map((x) => (reqs.length * K * 1000) / x.wallMs)));
-    p.log(`${a.model} ${a.device} concurrency ${c}: ${live.map(([, e]) => `${e.name} ${perSec(e)} cand/s`).join('; ')}`);
+    p.log(
+      `${a.model} ${a.device} concurrency ${c}: ${live.map(([, e]) => `${e.name} ${perSec(e)} cand/s`).join('; ')}`,
+    );
   }
 
   const pool = workload.flat().slice(0, Math.max(...p.batchSizes));
@@ -188,7 +224,8 @@ async function measureShape(a: MeasureArgs): Promise<ScoringCell[]> {
   for (const b of p.batchSizes) {
     const seq = live.filter(([k]) => k !== 'dynamic'); // sequential calls: dynamic batching has nothing to merge
     const runs = new Map<BenchEngine, RunTiming[]>();
-    for (let r = 0; r < p.repeats; r++) for (const [, e] of seq) (runs.get(e) ?? runs.set(e, []).get(e)!).push(await runBatches(e, pool, b));
+    for (let r = 0; r < p.repeats; r++)
+      for (const [, e] of seq) (runs.get(e) ?? runs.set(e, []).get(e)!).push(await runBatches(e, pool, b));
     for (const [, e] of seq) cells.push(cell(e, 'batch', b, runs.get(e)!, pool.length, tokens, []));
     p.log(`${a.model} ${a.device} batch ${b}: done`);
   }
@@ -215,7 +252,8 @@ async function main(): Promise<void> {
     ...(values.out ? { outDir: values.out } : {}),
     command: `npx tsx bench/scoring.ts ${process.argv.slice(2).join(' ')}`.trim(),
   });
-  for (const h of result.headline) console.log(`${h.figure}: ${h.value}${h.target ? ` (target ${h.target}: ${h.met ? 'met' : 'not met'})` : ''}`);
+  for (const h of result.headline)
+    console.log(`${h.figure}: ${h.value}${h.target ? ` (target ${h.target}: ${h.met ? 'met' : 'not met'})` : ''}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

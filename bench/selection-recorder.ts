@@ -155,8 +155,17 @@ export function createSelectionRecorder(queueSampleMs = 10): SelectionRecorder {
           runMs: summariseLatency(samples.batchRun),
           busy: samples.batchRun.reduce((a, b) => a + b, 0) / 1000 / Math.max(wallS, 1e-9),
         },
-        queue: { waitingMean: mean(waiting), waitingMax: waiting.length ? Math.max(...waiting) : 0, inFlightMean: mean(inFlight) },
-        eventLoopDelayMs: { p50: ns(eld.percentile(50)), p99: ns(eld.percentile(99)), max: ns(eld.max), mean: ns(eld.mean) },
+        queue: {
+          waitingMean: mean(waiting),
+          waitingMax: waiting.length ? Math.max(...waiting) : 0,
+          inFlightMean: mean(inFlight),
+        },
+        eventLoopDelayMs: {
+          p50: ns(eld.percentile(50)),
+          p99: ns(eld.percentile(99)),
+          max: ns(eld.max),
+          mean: ns(eld.mean),
+        },
         cpu: (cpu.user + cpu.system) / 1e6 / Math.max(wallS, 1e-9),
       };
     },

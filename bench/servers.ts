@@ -35,14 +35,29 @@ export interface PrefselConfig {
  * Starts prefsel exactly as a user does (`server/cli.ts serve`, flags as documented in `serve --help`), for the
  * overhead bench: no benchmark instrumentation in the request path. NODE_ENV=production.
  */
-export async function startPrefselCli(options: { upstreamBaseUrl: string; strategy: PrefselConfig['strategy'] }): Promise<ChildServer> {
+export async function startPrefselCli(options: {
+  upstreamBaseUrl: string;
+  strategy: PrefselConfig['strategy'];
+}): Promise<ChildServer> {
   const port = await freePort();
   return startChild({
     name: 'prefsel-cli',
     command: [
-      process.execPath, '--import', 'tsx', resolve(ROOT, 'server/cli.ts'), 'serve',
-      '--host', '127.0.0.1', '--port', String(port), '--upstream-url', options.upstreamBaseUrl,
-      '--strategy', options.strategy, '--device', 'cpu',
+      process.execPath,
+      '--import',
+      'tsx',
+      resolve(ROOT, 'server/cli.ts'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--upstream-url',
+      options.upstreamBaseUrl,
+      '--strategy',
+      options.strategy,
+      '--device',
+      'cpu',
     ],
     env: { NODE_ENV: 'production' },
     port,

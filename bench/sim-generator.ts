@@ -42,7 +42,9 @@ export function createSimGenerator(options: SimGeneratorOptions): Generator & { 
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: params.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finishReason },
+        ],
         usage: usageFor(params, [reply]),
       };
     },

@@ -137,9 +137,10 @@ function legend(entries: LegendEntry[]): string[] {
     const y = M.top + 10 + i * 18;
     const x = W - M.right + 12;
     const dash = e.dashed ? ' stroke-dasharray="5 3"' : '';
-    const key = e.marker === 'square'
-      ? `<rect x="${x + 5}" y="${y - 4}" width="8" height="8" fill="${e.colour}"/>`
-      : `<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${e.colour}" stroke-width="2.5"${dash}/>`;
+    const key =
+      e.marker === 'square'
+        ? `<rect x="${x + 5}" y="${y - 4}" width="8" height="8" fill="${e.colour}"/>`
+        : `<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${e.colour}" stroke-width="2.5"${dash}/>`;
     return [key, `<text x="${x + 24}" y="${y}" dominant-baseline="middle">${esc(e.name)}</text>`];
   });
 }
@@ -173,14 +174,16 @@ export function lineChart(opts: LineChartOptions): string {
     const a = Math.max(M.left, sx(opts.band.from));
     const b = Math.min(W - M.right, sx(opts.band.to));
     if (b > a) {
-      body.push(`<rect x="${num(a)}" y="${M.top}" width="${num(b - a)}" height="${H - M.top - M.bottom}" fill="#f3f7ec"/>`);
-      body.push(`<text x="${num((a + b) / 2)}" y="${M.top + 14}" text-anchor="middle" fill="#6a8a3a">${esc(opts.band.label)}</text>`);
+      body.push(
+        `<rect x="${num(a)}" y="${M.top}" width="${num(b - a)}" height="${H - M.top - M.bottom}" fill="#f3f7ec"/>`,
+      );
+      body.push(
+        `<text x="${num((a + b) / 2)}" y="${M.top + 14}" text-anchor="middle" fill="#6a8a3a">${esc(opts.band.label)}</text>`,
+      );
     }
   }
   body.push(...yAxis(y0, y1, sy, opts.refLines));
-  const xTicks = opts.logX
-    ? [...new Set(pts.map((p) => p.x))].sort((a, b) => a - b)
-    : niceTicks(x0, x1);
+  const xTicks = opts.logX ? [...new Set(pts.map((p) => p.x))].sort((a, b) => a - b) : niceTicks(x0, x1);
   for (const t of xTicks) {
     body.push(`<text x="${num(sx(t))}" y="${H - M.bottom + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
   }
@@ -194,12 +197,18 @@ export function lineChart(opts: LineChartOptions): string {
     for (const p of ok) {
       if (p.lo !== undefined && p.hi !== undefined && Number.isFinite(p.lo) && Number.isFinite(p.hi)) {
         const x = num(sx(p.x));
-        body.push(`<line x1="${x}" x2="${x}" y1="${num(sy(p.lo))}" y2="${num(sy(p.hi))}" stroke="${colour}" stroke-width="1.2"/>`);
+        body.push(
+          `<line x1="${x}" x2="${x}" y1="${num(sy(p.lo))}" y2="${num(sy(p.hi))}" stroke="${colour}" stroke-width="1.2"/>`,
+        );
       }
       body.push(marker(s.marker, sx(p.x), sy(p.y), colour));
     }
   });
-  body.push(...legend(opts.series.map((s, i) => ({ name: s.name, colour: colourOf(s, i), dashed: s.dashed, marker: s.marker }))));
+  body.push(
+    ...legend(
+      opts.series.map((s, i) => ({ name: s.name, colour: colourOf(s, i), dashed: s.dashed, marker: s.marker })),
+    ),
+  );
   return frame(opts.title, opts.yLabel, opts.xLabel, body);
 }
 
@@ -219,10 +228,14 @@ export function barChart(opts: BarChartOptions): string {
       if (!v || !Number.isFinite(v.y)) return;
       const x = gx + i * barW;
       const top = sy(Math.max(0, v.y));
-      body.push(`<rect x="${num(x)}" y="${num(top)}" width="${num(barW - 2)}" height="${num(sy(0) - top)}" fill="${COLOURS[i % COLOURS.length]}"/>`);
+      body.push(
+        `<rect x="${num(x)}" y="${num(top)}" width="${num(barW - 2)}" height="${num(sy(0) - top)}" fill="${COLOURS[i % COLOURS.length]}"/>`,
+      );
       if (v.lo !== undefined && v.hi !== undefined && Number.isFinite(v.lo) && Number.isFinite(v.hi)) {
         const cx = num(x + barW / 2 - 1);
-        body.push(`<line x1="${cx}" x2="${cx}" y1="${num(sy(v.lo))}" y2="${num(sy(v.hi))}" stroke="#222" stroke-width="1.2"/>`);
+        body.push(
+          `<line x1="${cx}" x2="${cx}" y1="${num(sy(v.lo))}" y2="${num(sy(v.hi))}" stroke="#222" stroke-width="1.2"/>`,
+        );
       }
     });
   });

@@ -3,7 +3,13 @@
  * The two interfaces the engine needs from the outside world. `middleware/` depends only on these; concrete
  * generators and scorers implement them, and only the server's composition root names a concrete one.
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionMessageParam, Model } from './openai.js';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageParam,
+  Model,
+} from './openai.js';
 
 /** Per-call options shared by every async port. */
 export interface CallOptions {

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { angleBetween, dot, norm, normalize, toDegrees, toRadians } from './vector.js';
 
 const finiteVector = (d: number) =>
-  fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: d, maxLength: d }).filter((v) => norm(v) > 1e-6);
+  fc
+    .array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: d, maxLength: d })
+    .filter((v) => norm(v) > 1e-6);
 
 describe('vector', () => {
   it('normalize returns unit vectors pointing the same way', () => {

@@ -10,7 +10,11 @@ const generator = createOpenAICompatibleGenerator({ baseUrl: process.env.UPSTREA
 const scorer = createFunctionScorer({
   attributes: ['helpfulness', 'verbosity'],
   score: ({ messages, response }) => {
-    const asked = new Set(String(messages.at(-1)?.content).toLowerCase().match(/\w{4,}/g));
+    const asked = new Set(
+      String(messages.at(-1)?.content)
+        .toLowerCase()
+        .match(/\w{4,}/g),
+    );
     const words = response.toLowerCase().match(/\w+/g) ?? [];
     return { helpfulness: words.filter((w) => asked.has(w)).length, verbosity: Math.log1p(words.length) };
   },
@@ -18,7 +22,10 @@ const scorer = createFunctionScorer({
 
 const selector = createSelector({ generator, scorer });
 const selection = await selector.select({
-  params: { model: process.env.UPSTREAM_MODEL ?? 'prefsel-sim', messages: [{ role: 'user', content: 'How should I water a fern?' }] },
+  params: {
+    model: process.env.UPSTREAM_MODEL ?? 'prefsel-sim',
+    messages: [{ role: 'user', content: 'How should I water a fern?' }],
+  },
   preference: { helpfulness: 0.9, verbosity: 0.3 }, // or { angle_deg: 20 }
 });
 for (const c of selection.ranked) console.log(c.rank, c.direction?.angleDeg, c.projection?.toFixed(2), c.scores);

@@ -4,7 +4,14 @@ import { defaultDirectiveTemplate } from './directive.js';
 import { parsePreference } from './preference.js';
 
 const { target, active } = parsePreference({ angle_deg: 30 }, { attributes: ['helpfulness', 'verbosity'] });
-const base = { direction: target, attributes: active, template: defaultDirectiveTemplate, placement: 'system' as const, temperature: 0.7, seed: 42 };
+const base = {
+  direction: target,
+  attributes: active,
+  template: defaultDirectiveTemplate,
+  placement: 'system' as const,
+  temperature: 0.7,
+  seed: 42,
+};
 
 describe('candidateParams', () => {
   it('forwards client parameters unchanged and drops n/stream/stream_options/best_of', () => {
@@ -29,7 +36,11 @@ describe('candidateParams', () => {
     expect(out).toEqual({
       model: 'm',
       messages: [
-        { role: 'system', content: 'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*87 + verbosity*50.' },
+        {
+          role: 'system',
+          content:
+            'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*87 + verbosity*50.',
+        },
         { role: 'user', content: 'hi' },
       ],
       max_tokens: 64,

@@ -29,7 +29,10 @@ export interface CandidateParamsOptions {
 }
 
 /** Builds one candidate's request body from the client's (see the module doc). The input is not mutated. */
-export function candidateParams(params: ChatCompletionCreateParams, options: CandidateParamsOptions): ChatCompletionCreateParams {
+export function candidateParams(
+  params: ChatCompletionCreateParams,
+  options: CandidateParamsOptions,
+): ChatCompletionCreateParams {
   const { n: _n, stream: _stream, stream_options: _streamOptions, best_of: _bestOf, ...rest } = params;
   const directive = options.template(options.direction, options.attributes);
   return {

@@ -5,8 +5,14 @@ import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/
 import { createSelector } from './create-selector.js';
 import { createOpenAICompatibleGenerator } from './generators/openai-compatible.js';
 
-const params: ChatCompletionCreateParams = { model: 'sim', messages: [{ role: 'user', content: 'List three uses of copper wire.' }] };
-const scorer = createFunctionScorer({ attributes: ['helpfulness', 'verbosity'], score: ({ response }) => [response.length % 97, 10] });
+const params: ChatCompletionCreateParams = {
+  model: 'sim',
+  messages: [{ role: 'user', content: 'List three uses of copper wire.' }],
+};
+const scorer = createFunctionScorer({
+  attributes: ['helpfulness', 'verbosity'],
+  score: ({ response }) => [response.length % 97, 10],
+});
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
@@ -45,40 +51,69 @@ describe('partial failure and degenerate candidates', () => {
 
   it('all failed: one UpstreamError with the upstream status and message', async () => {
     sim.inject({ status: 503, times: Number.POSITIVE_INFINITY });
-    const err = await make().select({ params }).catch((e: unknown) => e);
+    const err = await make()
+      .select({ params })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ upstreamStatus: 503, status: 502, message: expect.stringMatching(/All 5 candidate calls failed.*503.*Simulated upstream failure/) });
+    expect(err).toMatchObject({
+      upstreamStatus: 503,
+      status: 502,
+      message: expect.stringMatching(/All 5 candidate calls failed.*503.*Simulated upstream failure/),
+    });
   });
 
   it('all failed with a client error: its status passes through (400), and a 429 keeps Retry-After', async () => {
-    sim.inject({ status: 400, times: Number.POSITIVE_INFINITY, body: { error: { message: 'model "sim" not found', type: 'invalid_request_error' } } });
-    await expect(make().select({ params, selection: { k: 2 } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('model "sim" not found') });
+    sim.inject({
+      status: 400,
+      times: Number.POSITIVE_INFINITY,
+      body: { error: { message: 'model "sim" not found', type: 'invalid_request_error' } },
+    });
+    await expect(make().select({ params, selection: { k: 2 } })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('model "sim" not found'),
+    });
     sim.reset();
     sim.inject({ status: 429, times: Number.POSITIVE_INFINITY, retryAfterSeconds: 7 });
-    await expect(make().select({ params, selection: { k: 2 } })).rejects.toMatchObject({ status: 429, headers: { 'retry-after': '7' } });
+    await expect(make().select({ params, selection: { k: 2 } })).rejects.toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '7' },
+    });
   });
 
   it('excludes blank and tag-only answers before scoring', async () => {
     sim.inject({ content: '   ', times: 1 });
     sim.inject({ content: '<|user|>', times: 1 });
     let scored = 0;
-    const counting = createFunctionScorer({ attributes: ['helpfulness', 'verbosity'], score: () => (scored++, [1, 1]) });
+    const counting = createFunctionScorer({
+      attributes: ['helpfulness', 'verbosity'],
+      score: () => (scored++, [1, 1]),
+    });
     const s = createSelector({ generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }), scorer: counting });
     const selection = await s.select({ params });
     const excluded = selection.candidates.filter((c) => c.status === 'excluded');
     expect(excluded).toHaveLength(2);
-    expect(excluded.map((c) => c.error?.message).sort()).toEqual(['Excluded before scoring: blank.', 'Excluded before scoring: template tags only.']);
+    expect(excluded.map((c) => c.error?.message).sort()).toEqual([
+      'Excluded before scoring: blank.',
+      'Excluded before scoring: template tags only.',
+    ]);
     expect(excluded.every((c) => c.usage !== undefined && c.scores === undefined && c.rank === undefined)).toBe(true);
     expect(scored).toBe(3);
     expect(selection.ranked).toHaveLength(3);
-    expect(selection.usage.completion_tokens).toBe(selection.candidates.reduce((s, c) => s + (c.usage?.completion_tokens ?? 0), 0));
+    expect(selection.usage.completion_tokens).toBe(
+      selection.candidates.reduce((s, c) => s + (c.usage?.completion_tokens ?? 0), 0),
+    );
   });
 
   it('all degenerate: a clear 502', async () => {
     sim.inject({ content: '', times: Number.POSITIVE_INFINITY });
-    const err = await make().select({ params, selection: { k: 3 } }).catch((e: unknown) => e);
+    const err = await make()
+      .select({ params, selection: { k: 3 } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ status: 502, message: expect.stringContaining('3 of 3 candidates were blank or only chat-template tags') });
+    expect(err).toMatchObject({
+      status: 502,
+      message: expect.stringContaining('3 of 3 candidates were blank or only chat-template tags'),
+    });
   });
 });
 
@@ -133,7 +168,9 @@ describe('timeouts, deadline, cancellation, overload', () => {
 
   it('the per-call deadline overrides the selector’s', async () => {
     sim.inject({ stallMs: 60_000, times: Number.POSITIVE_INFINITY });
-    await expect(make().select({ params, selection: { k: 1 } }, { deadlineMs: 100 })).rejects.toBeInstanceOf(DeadlineExceededError);
+    await expect(make().select({ params, selection: { k: 1 } }, { deadlineMs: 100 })).rejects.toBeInstanceOf(
+      DeadlineExceededError,
+    );
   });
 
   it('aborting the signal cancels calls in flight and calls still queued; nothing keeps running', async () => {
@@ -154,7 +191,9 @@ describe('timeouts, deadline, cancellation, overload', () => {
   });
 
   it('an already-aborted signal sends nothing', async () => {
-    await expect(make().select({ params }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(make().select({ params }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(sim.received).toHaveLength(0);
   });
 

@@ -34,27 +34,50 @@ function heuristicScorer() {
       return { helpfulness: (100 * reused) / Math.max(1, tokens.length), verbosity: response.length / 20 };
     },
   });
-  return { calls, scorer: { ...scorer, score: (inputs: readonly ScoreInput[], o?: { signal?: AbortSignal }) => (calls.push([...inputs]), scorer.score(inputs, o)) } };
+  return {
+    calls,
+    scorer: {
+      ...scorer,
+      score: (inputs: readonly ScoreInput[], o?: { signal?: AbortSignal }) => (
+        calls.push([...inputs]),
+        scorer.score(inputs, o)
+      ),
+    },
+  };
 }
 
 function selector(overrides: Partial<Parameters<typeof createSelector>[0]> = {}) {
   const { scorer, calls } = heuristicScorer();
-  return { calls, selector: createSelector({ generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }), scorer, ...overrides }) };
+  return {
+    calls,
+    selector: createSelector({
+      generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }),
+      scorer,
+      ...overrides,
+    }),
+  };
 }
 
-const directiveOf = (body: ChatCompletionCreateParams | undefined) => String(body?.messages[0]?.content).split('\n\n')[0];
+const directiveOf = (body: ChatCompletionCreateParams | undefined) =>
+  String(body?.messages[0]?.content).split('\n\n')[0];
 
 describe('createSelector: rps', () => {
   it('generates k candidates on the authors’ grid, scores them in one call, picks the best projection on the target', async () => {
     const { selector: s, calls } = selector();
     const seen: number[] = [];
-    const selection = await s.select({ params, preference: { angle_deg: 30 } }, { onCandidate: (c) => seen.push(c.index) });
+    const selection = await s.select(
+      { params, preference: { angle_deg: 30 } },
+      { onCandidate: (c) => seen.push(c.index) },
+    );
     expect(selection.strategy).toBe('rps');
     expect(selection.candidates.map((c) => c.direction?.angleDeg)).toEqual([30, 25, 35, 20, 40]);
     expect(sim.received.map((r) => directiveOf(r.body)).sort()).toEqual(
-      ['87*50', '91*42', '82*57', '94*34', '77*64'].map(
-        (w) => `You are a helpful assistant. Your response should maximize weighted rating = helpfulness*${w.split('*')[0]} + verbosity*${w.split('*')[1]}.`,
-      ).sort(),
+      ['87*50', '91*42', '82*57', '94*34', '77*64']
+        .map(
+          (w) =>
+            `You are a helpful assistant. Your response should maximize weighted rating = helpfulness*${w.split('*')[0]} + verbosity*${w.split('*')[1]}.`,
+        )
+        .sort(),
     );
     expect(calls).toHaveLength(1);
     expect(calls[0]).toHaveLength(5);
@@ -66,8 +89,15 @@ describe('createSelector: rps', () => {
     expect(selection.ranked[0]).toBe(selection.chosen);
     expect(selection.ranked.map((c) => c.rank)).toEqual([0, 1, 2, 3, 4]);
     for (const c of selection.candidates) {
-      expect(c).toMatchObject({ status: 'ok', scores: { helpfulness: expect.any(Number), verbosity: expect.any(Number) }, latencyMs: expect.any(Number) });
-      expect(c.projection).toBeCloseTo(c.scores!.helpfulness! * Math.cos(Math.PI / 6) + c.scores!.verbosity! * Math.sin(Math.PI / 6), 9);
+      expect(c).toMatchObject({
+        status: 'ok',
+        scores: { helpfulness: expect.any(Number), verbosity: expect.any(Number) },
+        latencyMs: expect.any(Number),
+      });
+      expect(c.projection).toBeCloseTo(
+        c.scores!.helpfulness! * Math.cos(Math.PI / 6) + c.scores!.verbosity! * Math.sin(Math.PI / 6),
+        9,
+      );
       expect(c.message?.content).toBe(c.completion?.choices[0]?.message.content);
       expect(c.usage?.total_tokens).toBeGreaterThan(0);
       expect(c.chosen).toBe(c === selection.chosen);
@@ -78,12 +108,31 @@ describe('createSelector: rps', () => {
 
   it('forwards client parameters unchanged; seed + index; default temperature only when absent; never n/stream', async () => {
     const { selector: s } = selector();
-    const client = { ...params, max_tokens: 80, max_completion_tokens: 70, temperature: 0.2, top_p: 0.8, stop: ['###'], seed: 100, user: 'u-1', n: 3, stream: true };
+    const client = {
+      ...params,
+      max_tokens: 80,
+      max_completion_tokens: 70,
+      temperature: 0.2,
+      top_p: 0.8,
+      stop: ['###'],
+      seed: 100,
+      user: 'u-1',
+      n: 3,
+      stream: true,
+    };
     await s.select({ params: client, selection: { k: 3 } });
     const bodies = sim.received.map((r) => r.body!);
     expect(bodies.map((b) => b.seed).sort()).toEqual([100, 101, 102]);
     for (const body of bodies) {
-      expect(body).toMatchObject({ model: 'sim', max_tokens: 80, max_completion_tokens: 70, temperature: 0.2, top_p: 0.8, stop: ['###'], user: 'u-1' });
+      expect(body).toMatchObject({
+        model: 'sim',
+        max_tokens: 80,
+        max_completion_tokens: 70,
+        temperature: 0.2,
+        top_p: 0.8,
+        stop: ['###'],
+        user: 'u-1',
+      });
       expect(body).not.toHaveProperty('n');
       expect(body).not.toHaveProperty('stream');
     }
@@ -98,19 +147,40 @@ describe('createSelector: rps', () => {
     await s.select({ params, selection: { k: 1 } });
     const system = sim.received[0]!.body!.messages;
     expect(system).toHaveLength(2);
-    expect(system[0]).toEqual({ role: 'system', content: expect.stringMatching(/^You are a helpful assistant\. .*helpfulness\*100 \+ verbosity\*0\.\n\nAnswer as a gardener\.$/) });
+    expect(system[0]).toEqual({
+      role: 'system',
+      content: expect.stringMatching(
+        /^You are a helpful assistant\. .*helpfulness\*100 \+ verbosity\*0\.\n\nAnswer as a gardener\.$/,
+      ),
+    });
     sim.reset();
     await s.select({ params, selection: { k: 1, directive_placement: 'user' } });
     const user = sim.received[0]!.body!.messages;
     expect(user[0]).toEqual(params.messages[0]);
-    expect(user[1]).toEqual({ role: 'user', content: expect.stringMatching(new RegExp(`^You are a helpful assistant\\..*\\.\\n\\n${QUESTION.replace('?', '\\?')}$`)) });
+    expect(user[1]).toEqual({
+      role: 'user',
+      content: expect.stringMatching(
+        new RegExp(`^You are a helpful assistant\\..*\\.\\n\\n${QUESTION.replace('?', '\\?')}$`),
+      ),
+    });
   });
 
   it('cap mode for three attributes: k seeded directions, the target first', async () => {
-    const scorer = createFunctionScorer({ attributes: ['helpfulness', 'verbosity', 'honesty'], score: () => [1, 1, 1] });
+    const scorer = createFunctionScorer({
+      attributes: ['helpfulness', 'verbosity', 'honesty'],
+      score: () => [1, 1, 1],
+    });
     const s = createSelector({ generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }), scorer });
-    const a = await s.select({ params, preference: { helpfulness: 1, honesty: 1, verbosity: 0.5 }, selection: { k: 4, radius_deg: 20 } });
-    const b = await s.select({ params, preference: { helpfulness: 1, honesty: 1, verbosity: 0.5 }, selection: { k: 4, radius_deg: 20 } });
+    const a = await s.select({
+      params,
+      preference: { helpfulness: 1, honesty: 1, verbosity: 0.5 },
+      selection: { k: 4, radius_deg: 20 },
+    });
+    const b = await s.select({
+      params,
+      preference: { helpfulness: 1, honesty: 1, verbosity: 0.5 },
+      selection: { k: 4, radius_deg: 20 },
+    });
     expect(a.candidates.map((c) => c.direction)).toEqual(b.candidates.map((c) => c.direction));
     expect(a.candidates[0]!.direction).toEqual(a.target);
     expect(a.candidates.every((c) => c.direction!.offsetDeg <= 20 + 1e-9)).toBe(true);
@@ -120,7 +190,11 @@ describe('createSelector: rps', () => {
   it('ties: smaller offset from the target first, then lower index', async () => {
     const flat = createFunctionScorer({ attributes: ['helpfulness', 'verbosity'], score: () => [50, 50] });
     const s = createSelector({ generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }), scorer: flat });
-    const rps = await s.select({ params, preference: { angle_deg: 10 }, selection: { neighbourhood: 'cap', k: 5, radius_deg: 20 } });
+    const rps = await s.select({
+      params,
+      preference: { angle_deg: 10 },
+      selection: { neighbourhood: 'cap', k: 5, radius_deg: 20 },
+    });
     expect(rps.candidates.map((c) => c.direction!.offsetDeg)).toEqual([0, 10, 10, 20, 20]);
     expect(rps.ranked.map((c) => c.index)).toEqual([0, 1, 2, 3, 4]);
     expect(rps.chosen.index).toBe(0);
@@ -130,17 +204,33 @@ describe('createSelector: rps', () => {
 describe('createSelector: best_of_n and none', () => {
   it('best_of_n: k candidates all at the target, distinct seeds', async () => {
     const { selector: s } = selector();
-    const selection = await s.select({ params, preference: { helpfulness: 0.8, verbosity: 0.6 }, selection: { strategy: 'best_of_n', k: 3 } });
-    expect(selection.candidates.map((c) => c.direction)).toEqual([selection.target, selection.target, selection.target]);
+    const selection = await s.select({
+      params,
+      preference: { helpfulness: 0.8, verbosity: 0.6 },
+      selection: { strategy: 'best_of_n', k: 3 },
+    });
+    expect(selection.candidates.map((c) => c.direction)).toEqual([
+      selection.target,
+      selection.target,
+      selection.target,
+    ]);
     expect(new Set(sim.received.map((r) => directiveOf(r.body)))).toEqual(
-      new Set(['You are a helpful assistant. Your response should maximize weighted rating = helpfulness*80 + verbosity*60.']),
+      new Set([
+        'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*80 + verbosity*60.',
+      ]),
     );
     expect(new Set(sim.received.map((r) => r.body!.seed)).size).toBe(3);
   });
 
   it('none: one pass-through call, body unchanged (n, tools, response_format), no directive, no scoring', async () => {
     const { selector: s, calls } = selector();
-    const client = { ...params, n: 2, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }], response_format: { type: 'text' }, temperature: 1.1 };
+    const client = {
+      ...params,
+      n: 2,
+      tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+      response_format: { type: 'text' },
+      temperature: 1.1,
+    };
     const selection = await s.select({ params: client, selection: { strategy: 'none' } });
     expect(sim.received).toHaveLength(1);
     expect(sim.received[0]!.body).toEqual(client);
@@ -179,15 +269,36 @@ describe('createSelector: validation', () => {
   });
 
   it('grid needs two active attributes; defaults are validated at creation', async () => {
-    const scorer = createFunctionScorer({ attributes: ['helpfulness', 'verbosity', 'honesty'], score: () => [1, 1, 1] });
+    const scorer = createFunctionScorer({
+      attributes: ['helpfulness', 'verbosity', 'honesty'],
+      score: () => [1, 1, 1],
+    });
     const generator = createOpenAICompatibleGenerator({ baseUrl: sim.url });
     const s = createSelector({ generator, scorer });
-    await expect(s.select({ params, preference: { helpfulness: 1, verbosity: 1, honesty: 1 }, selection: { neighbourhood: 'grid' } })).rejects.toMatchObject({
+    await expect(
+      s.select({
+        params,
+        preference: { helpfulness: 1, verbosity: 1, honesty: 1 },
+        selection: { neighbourhood: 'grid' },
+      }),
+    ).rejects.toMatchObject({
       param: 'selection.neighbourhood',
     });
-    expect(() => createSelector({ generator, scorer, defaults: { k: 100 } })).toThrow(expect.objectContaining({ param: 'defaults.k' }));
-    expect(() => createSelector({ generator, scorer, defaults: { preference: { x: 1 } } })).toThrow(expect.objectContaining({ param: 'defaults.preference.x' }));
-    expect(createSelector({ generator, scorer }).defaults).toMatchObject({ strategy: 'rps', k: 5, radius_deg: 30, seed: 42, temperature: 0.7, directive_placement: 'system', preference: { angle_deg: 0 } });
+    expect(() => createSelector({ generator, scorer, defaults: { k: 100 } })).toThrow(
+      expect.objectContaining({ param: 'defaults.k' }),
+    );
+    expect(() => createSelector({ generator, scorer, defaults: { preference: { x: 1 } } })).toThrow(
+      expect.objectContaining({ param: 'defaults.preference.x' }),
+    );
+    expect(createSelector({ generator, scorer }).defaults).toMatchObject({
+      strategy: 'rps',
+      k: 5,
+      radius_deg: 30,
+      seed: 42,
+      temperature: 0.7,
+      directive_placement: 'system',
+      preference: { angle_deg: 0 },
+    });
     const other = createFunctionScorer({ attributes: ['a', 'b'], score: () => [1, 1] });
     expect(createSelector({ generator, scorer: other }).defaults.preference).toEqual({ a: 1 });
   });

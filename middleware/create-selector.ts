@@ -6,7 +6,14 @@
  * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight.
  */
 import { InvalidRequestError, PrefselError, UpstreamError } from '../core/errors.js';
-import type { CreateSelectorOptions, RetryPolicy, SelectCallOptions, Selector, SelectorDefaults, SelectRequest } from '../core/selector.js';
+import type {
+  CreateSelectorOptions,
+  RetryPolicy,
+  SelectCallOptions,
+  Selector,
+  SelectorDefaults,
+  SelectRequest,
+} from '../core/selector.js';
 import type { CandidateReport, Direction, PreferenceInput, Selection } from '../core/types.js';
 import { candidateParams } from './candidate-params.js';
 import { defaultDirectiveTemplate } from './directive.js';
@@ -16,7 +23,12 @@ import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference } from './preference.js';
 import { createRandom } from './prng.js';
 import { rankCandidates, scoreCandidates, sumUsage } from './rank.js';
 import { openRequestScope } from './request-scope.js';
-import { BASE_DEFAULTS, resolveSelection, validateSelectionOptions, type ResolvedSelection } from './selection-options.js';
+import {
+  BASE_DEFAULTS,
+  resolveSelection,
+  validateSelectionOptions,
+  type ResolvedSelection,
+} from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
 
 /** Operational defaults of {@link createSelector} (see `CreateSelectorOptions` for what each means). */
@@ -47,10 +59,20 @@ export function createSelector(options: CreateSelectorOptions): Selector {
   const defaults = resolveDefaults(options.defaults ?? {}, { attributes, angleAttributes });
   const template = options.directiveTemplate ?? defaultDirectiveTemplate;
   const limits = {
-    candidateTimeoutMs: positive(options.candidateTimeoutMs ?? OPERATIONAL_DEFAULTS.candidateTimeoutMs, 'candidateTimeoutMs'),
+    candidateTimeoutMs: positive(
+      options.candidateTimeoutMs ?? OPERATIONAL_DEFAULTS.candidateTimeoutMs,
+      'candidateTimeoutMs',
+    ),
     deadlineMs: positive(options.deadlineMs ?? OPERATIONAL_DEFAULTS.deadlineMs, 'deadlineMs'),
-    concurrency: positive(options.maxConcurrentUpstream ?? OPERATIONAL_DEFAULTS.maxConcurrentUpstream, 'maxConcurrentUpstream', { integer: true }),
-    maxQueued: positive(options.maxQueuedUpstream ?? OPERATIONAL_DEFAULTS.maxQueuedUpstream, 'maxQueuedUpstream', { integer: true, zero: true }),
+    concurrency: positive(
+      options.maxConcurrentUpstream ?? OPERATIONAL_DEFAULTS.maxConcurrentUpstream,
+      'maxConcurrentUpstream',
+      { integer: true },
+    ),
+    maxQueued: positive(options.maxQueuedUpstream ?? OPERATIONAL_DEFAULTS.maxQueuedUpstream, 'maxQueuedUpstream', {
+      integer: true,
+      zero: true,
+    }),
   };
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
   const runner = createUpstreamRunner({
@@ -64,11 +86,17 @@ export function createSelector(options: CreateSelectorOptions): Selector {
   async function select(request: SelectRequest, callOptions: SelectCallOptions = {}): Promise<Selection> {
     const started = performance.now();
     const resolved = resolveSelection(defaults, validateSelectionOptions(request.selection));
-    const { target, active } = parsePreference(request.preference ?? defaults.preference, { attributes, angleAttributes });
+    const { target, active } = parsePreference(request.preference ?? defaults.preference, {
+      attributes,
+      angleAttributes,
+    });
     if (!Array.isArray(request.params.messages) || request.params.messages.length === 0) {
       throw new InvalidRequestError('messages must be a non-empty array.', { param: 'messages' });
     }
-    const scope = openRequestScope({ signal: callOptions.signal, deadlineMs: callOptions.deadlineMs ?? limits.deadlineMs });
+    const scope = openRequestScope({
+      signal: callOptions.signal,
+      deadlineMs: callOptions.deadlineMs ?? limits.deadlineMs,
+    });
     try {
       const plans = planCandidates(request, { resolved, target, active });
       runner.admit(plans.length);
@@ -85,7 +113,8 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const usable = candidates.filter((c) => c.status === 'ok');
       if (usable.length === 0) throw noUsableCandidate(candidates, failures);
       const scoringStarted = performance.now();
-      if (!passThrough) await scoreCandidates(usable, { scorer, messages: request.params.messages, target, signal: scope.signal });
+      if (!passThrough)
+        await scoreCandidates(usable, { scorer, messages: request.params.messages, target, signal: scope.signal });
       const scoringMs = passThrough ? 0 : performance.now() - scoringStarted;
       const ranked = rankCandidates(usable);
       return {
@@ -103,13 +132,23 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     }
   }
 
-  function planCandidates(request: SelectRequest, context: { resolved: ResolvedSelection; target: Direction; active: string[] }): CandidatePlan[] {
+  function planCandidates(
+    request: SelectRequest,
+    context: { resolved: ResolvedSelection; target: Direction; active: string[] },
+  ): CandidatePlan[] {
     const { resolved, target, active } = context;
     // `none` is a pass-through: the client's body unchanged (n, tools, response_format included), no directive.
     if (resolved.strategy === 'none') return [{ direction: null, params: request.params }];
     const directions =
       resolved.strategy === 'rps'
-        ? buildNeighbourhood(target, { mode: resolved.neighbourhood, k: resolved.k, radiusDeg: resolved.radiusDeg, seed: resolved.seed, attributes, active })
+        ? buildNeighbourhood(target, {
+            mode: resolved.neighbourhood,
+            k: resolved.k,
+            radiusDeg: resolved.radiusDeg,
+            seed: resolved.seed,
+            attributes,
+            active,
+          })
         : Array.from({ length: resolved.k }, () => target); // best_of_n: the paper's baseline, all at the target
     return directions.map((direction, index) => ({
       direction,
@@ -148,7 +187,11 @@ function resolveDefaults(
     ? { angle_deg: 0 }
     : { [context.attributes[0] ?? '']: 1 };
   const resolvedPreference = preference ?? fallback;
-  parsePreference(resolvedPreference, { attributes: context.attributes, angleAttributes, param: 'defaults.preference' });
+  parsePreference(resolvedPreference, {
+    attributes: context.attributes,
+    angleAttributes,
+    param: 'defaults.preference',
+  });
   const defaults: SelectorDefaults = { ...BASE_DEFAULTS, ...selection, preference: resolvedPreference };
   return Object.freeze(defaults);
 }
@@ -158,11 +201,14 @@ function noUsableCandidate(candidates: CandidateReport[], failures: Map<number, 
   const failed = candidates.filter((c) => c.status === 'failed');
   if (failed.length === candidates.length) {
     // A client error (bad model, bad parameter) explains the others; otherwise report the first failure.
-    const clientError = failed.find((c) => c.error?.status != null && c.error.status >= 400 && c.error.status < 500 && c.error.status !== 429);
+    const clientError = failed.find(
+      (c) => c.error?.status != null && c.error.status >= 400 && c.error.status < 500 && c.error.status !== 429,
+    );
     const pick = clientError ?? failed[0]!;
     const err = failures.get(pick.index);
     const prefix = candidates.length > 1 ? `All ${candidates.length} candidate calls failed. ` : '';
-    if (err instanceof UpstreamError) return new UpstreamError(`${prefix}${err.message}`, err.upstreamStatus, { headers: err.headers, cause: err });
+    if (err instanceof UpstreamError)
+      return new UpstreamError(`${prefix}${err.message}`, err.upstreamStatus, { headers: err.headers, cause: err });
     if (err instanceof PrefselError) return err;
     return new UpstreamError(`${prefix}${pick.error?.message ?? 'unknown error'}`, null, { cause: err });
   }
@@ -176,7 +222,12 @@ function noUsableCandidate(candidates: CandidateReport[], failures: Map<number, 
 }
 
 function positive(value: number, param: string, options: { integer?: boolean; zero?: boolean } = {}): number {
-  const ok = Number.isFinite(value) && (options.zero ? value >= 0 : value > 0) && (!options.integer || Number.isInteger(value));
-  if (!ok) throw new InvalidRequestError(`${param} must be a ${options.integer ? 'whole' : 'positive'} number; got ${value}.`, { param });
+  const ok =
+    Number.isFinite(value) && (options.zero ? value >= 0 : value > 0) && (!options.integer || Number.isInteger(value));
+  if (!ok)
+    throw new InvalidRequestError(
+      `${param} must be a ${options.integer ? 'whole' : 'positive'} number; got ${value}.`,
+      { param },
+    );
   return value;
 }

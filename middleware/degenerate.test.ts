@@ -16,11 +16,14 @@ describe('degenerateReason', () => {
     expect(degenerateReason(text)).toBe(reason);
   });
 
-  it.each(['Paris.', 'Use <s> for strikethrough in HTML: <s>old</s> text', '[INST] is a Mistral tag.', 'The user asked: yes', '42'])(
-    'keeps real answers: %j',
-    (text) => {
-      expect(degenerateReason(text)).toBeNull();
-      expect(degenerateReason(text)).toBeNull(); // no regex state leaks between calls
-    },
-  );
+  it.each([
+    'Paris.',
+    'Use <s> for strikethrough in HTML: <s>old</s> text',
+    '[INST] is a Mistral tag.',
+    'The user asked: yes',
+    '42',
+  ])('keeps real answers: %j', (text) => {
+    expect(degenerateReason(text)).toBeNull();
+    expect(degenerateReason(text)).toBeNull(); // no regex state leaks between calls
+  });
 });

@@ -50,7 +50,16 @@ describe('applyDirective', () => {
       { role: 'system', content: D },
       { role: 'user', content: 'hi' },
     ]);
-    expect(applyDirective([{ role: 'developer', content: 'rules' }, { role: 'user', content: 'hi' }], D, 'system')[0]).toEqual({
+    expect(
+      applyDirective(
+        [
+          { role: 'developer', content: 'rules' },
+          { role: 'user', content: 'hi' },
+        ],
+        D,
+        'system',
+      )[0],
+    ).toEqual({
       role: 'developer',
       content: 'DIRECTIVE\n\nrules',
     });

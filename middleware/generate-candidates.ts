@@ -51,10 +51,22 @@ export async function generateCandidates(options: GenerateCandidatesOptions): Pr
       let report: CandidateReport;
       try {
         const { value } = await runner.run((s) => generator.complete(plan.params, { signal: s }), { signal });
-        report = fromCompletion(value, { index, direction: plan.direction, latencyMs: performance.now() - started, keepDegenerate: options.keepDegenerate ?? false });
+        report = fromCompletion(value, {
+          index,
+          direction: plan.direction,
+          latencyMs: performance.now() - started,
+          keepDegenerate: options.keepDegenerate ?? false,
+        });
       } catch (err) {
         if (signal.aborted) throw signal.reason;
-        report = { index, direction: plan.direction, status: 'failed', chosen: false, latencyMs: performance.now() - started, error: describeError(err) };
+        report = {
+          index,
+          direction: plan.direction,
+          status: 'failed',
+          chosen: false,
+          latencyMs: performance.now() - started,
+          error: describeError(err),
+        };
         failures.set(index, err);
       }
       options.onCandidate?.(report);
@@ -78,12 +90,17 @@ function fromCompletion(
   const report: CandidateReport = { index, direction, status: 'ok', chosen: false, latencyMs, completion };
   if (completion.usage) report.usage = completion.usage;
   if (!choice) {
-    return { ...report, status: 'excluded', error: { message: 'The upstream answered without any choice.', status: null } };
+    return {
+      ...report,
+      status: 'excluded',
+      error: { message: 'The upstream answered without any choice.', status: null },
+    };
   }
   report.message = choice.message;
   report.finishReason = choice.finish_reason;
   const reason = context.keepDegenerate ? null : degenerateReason(choice.message.content);
-  if (reason) return { ...report, status: 'excluded', error: { message: `Excluded before scoring: ${reason}.`, status: null } };
+  if (reason)
+    return { ...report, status: 'excluded', error: { message: `Excluded before scoring: ${reason}.`, status: null } };
   return report;
 }
 

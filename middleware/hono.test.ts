@@ -65,7 +65,10 @@ function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Sel
   };
 }
 
-function appWith(selector: Selector, options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null } = {}) {
+function appWith(
+  selector: Selector,
+  options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null } = {},
+) {
   const app = new Hono();
   app.use('/v1/*', preferenceSelection({ selector, ...options }));
   app.onError((err) => errorResponse(err));
@@ -103,7 +106,12 @@ describe('preferenceSelection: JSON responses', () => {
     expect(json.model).toBe('m');
     expect(typeof json.created).toBe('number');
     expect(json.choices).toEqual([
-      { index: 0, message: { role: 'assistant', content: 'the longest answer' }, finish_reason: 'stop', logprobs: null },
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'the longest answer' },
+        finish_reason: 'stop',
+        logprobs: null,
+      },
     ]);
     expect(json.usage).toEqual({ prompt_tokens: 30, completion_tokens: 33, total_tokens: 63 });
     expect(json.selection).toBeUndefined();
@@ -122,7 +130,11 @@ describe('preferenceSelection: JSON responses', () => {
     expect(json.selection.chosen).toBe(1);
     expect(json.selection.candidates).toHaveLength(3);
     expect(json.selection.candidates[1]).toMatchObject({ chosen: true, rank: 0, status: 'ok', projection: 18 });
-    expect(json.selection.candidates[0].direction).toEqual({ weights: { helpfulness: 1, verbosity: 0 }, offset_deg: 0, angle_deg: 0 });
+    expect(json.selection.candidates[0].direction).toEqual({
+      weights: { helpfulness: 1, verbosity: 0 },
+      offset_deg: 0,
+      angle_deg: 0,
+    });
     expect(json.selection.target.weights).toEqual({ helpfulness: 1, verbosity: 0 });
   });
 
@@ -130,8 +142,23 @@ describe('preferenceSelection: JSON responses', () => {
     const selector = fakeSelector(async () => selectionOf(['a']));
     await post(
       appWith(selector),
-      body({ temperature: 0.3, max_tokens: 50, seed: 7, stop: ['\n'], user: 'u', custom_field: { x: 1 }, n: 1, selection: { k: 3 } }),
-      { headers: { 'x-preference': 'helpfulness=0.8, verbosity=0.6', 'x-selection-strategy': 'best_of_n', 'x-selection-k': '4' } },
+      body({
+        temperature: 0.3,
+        max_tokens: 50,
+        seed: 7,
+        stop: ['\n'],
+        user: 'u',
+        custom_field: { x: 1 },
+        n: 1,
+        selection: { k: 3 },
+      }),
+      {
+        headers: {
+          'x-preference': 'helpfulness=0.8, verbosity=0.6',
+          'x-selection-strategy': 'best_of_n',
+          'x-selection-k': '4',
+        },
+      },
     );
     const call = selector.calls[0]!;
     expect(call.params).toEqual({
@@ -204,7 +231,12 @@ describe('preferenceSelection: validation', () => {
     ['a fractional n', body({ n: 1.5 }), undefined, 'n'],
     ['n above k', body({ n: 6 }), undefined, 'n'],
     ['an unknown attribute', body({ preference: { speed: 1 } }), undefined, 'preference.speed'],
-    ['an unknown wrapped attribute', body({ preference: { weights: { speed: 1 } } }), undefined, 'preference.weights.speed'],
+    [
+      'an unknown wrapped attribute',
+      body({ preference: { weights: { speed: 1 } } }),
+      undefined,
+      'preference.weights.speed',
+    ],
     ['a string weight', body({ preference: { helpfulness: 'high' } }), undefined, 'preference.helpfulness'],
     ['a string angle', body({ preference: { angle_deg: 'x' } }), undefined, 'preference.angle_deg'],
     ['k too large', body({ selection: { k: 1000 } }), undefined, 'selection.k'],
@@ -271,7 +303,9 @@ describe('preferenceSelection: streaming', () => {
       const mine = chunks.filter((c) => c.choices[0]!.index === index);
       expect(mine[0]!.choices[0]!.delta.role).toBe('assistant');
       expect(mine.at(-1)!.choices[0]!.finish_reason).toBe('stop');
-      expect(mine.map((c) => c.choices[0]!.delta.content ?? '').join('')).toBe(index === 0 ? 'the longest answer' : 'medium one');
+      expect(mine.map((c) => c.choices[0]!.delta.content ?? '').join('')).toBe(
+        index === 0 ? 'the longest answer' : 'medium one',
+      );
     }
   });
 
@@ -287,7 +321,10 @@ describe('preferenceSelection: streaming', () => {
   it('Should send keep-alives while selection runs, then the answer', async () => {
     const pending = deferred();
     const selector = fakeSelector(() => pending.promise);
-    const res = await post(appWith(selector, { keepAliveMs: 1 }), body({ stream: true, selection: { return_candidates: true } }));
+    const res = await post(
+      appWith(selector, { keepAliveMs: 1 }),
+      body({ stream: true, selection: { return_candidates: true } }),
+    );
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);

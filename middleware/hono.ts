@@ -131,12 +131,17 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const onClientAbort = () => abort.abort(clientSignal.reason);
     if (clientSignal.aborted) onClientAbort();
     else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown => (isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err);
+    const asClientError = (err: unknown): unknown =>
+      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
-      const upstream = stream.call(selector.generator, { ...params, stream: true, ...streamOptions(request) }, { signal: abort.signal });
+      const upstream = stream.call(
+        selector.generator,
+        { ...params, stream: true, ...streamOptions(request) },
+        { signal: abort.signal },
+      );
       const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
       return c.body(body, 200, headers);

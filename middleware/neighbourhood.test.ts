@@ -37,15 +37,15 @@ describe('grid neighbourhood (the authors’ procedure)', () => {
 
   it('is the default for two active attributes; an out-of-grid target falls back to cap', () => {
     const near = parsePreference({ angle_deg: 45 }, { attributes: HV });
-    expect(buildNeighbourhood(near.target, { ...defaults, attributes: HV, active: near.active }).map((d) => d.angleDeg)).toEqual([
-      40, 35, 30, 25, 20,
-    ]);
+    expect(
+      buildNeighbourhood(near.target, { ...defaults, attributes: HV, active: near.active }).map((d) => d.angleDeg),
+    ).toEqual([40, 35, 30, 25, 20]);
     const far = parsePreference({ angle_deg: 120 }, { attributes: HV });
     const dirs = buildNeighbourhood(far.target, { ...defaults, attributes: HV, active: far.active });
     expect(dirs.map((d) => Math.round(d.angleDeg ?? NaN))).toEqual([120, 135, 105, 150, 90]);
-    expect(() => buildNeighbourhood(far.target, { ...defaults, mode: 'grid', attributes: HV, active: far.active })).toThrow(
-      expect.objectContaining({ param: 'selection.neighbourhood' }),
-    );
+    expect(() =>
+      buildNeighbourhood(far.target, { ...defaults, mode: 'grid', attributes: HV, active: far.active }),
+    ).toThrow(expect.objectContaining({ param: 'selection.neighbourhood' }));
   });
 });
 
@@ -102,12 +102,16 @@ describe('cap neighbourhood', () => {
 
   it('same seed, same directions; another seed, other directions (d > 2)', () => {
     fc.assert(
-      fc.property(params.filter(({ preference: p, k }) => Object.keys(p).length > 2 && k > 1), ({ preference: p, k, radiusDeg, seed }) => {
-        const { target, active } = parsePreference(p, { attributes: ATTRS });
-        const run = (s: number) => buildNeighbourhood(target, { mode: 'cap', k, radiusDeg, seed: s, attributes: ATTRS, active });
-        expect(run(seed)).toEqual(run(seed));
-        expect(run(seed).map((d) => d.vector)).not.toEqual(run(seed + 1).map((d) => d.vector));
-      }),
+      fc.property(
+        params.filter(({ preference: p, k }) => Object.keys(p).length > 2 && k > 1),
+        ({ preference: p, k, radiusDeg, seed }) => {
+          const { target, active } = parsePreference(p, { attributes: ATTRS });
+          const run = (s: number) =>
+            buildNeighbourhood(target, { mode: 'cap', k, radiusDeg, seed: s, attributes: ATTRS, active });
+          expect(run(seed)).toEqual(run(seed));
+          expect(run(seed).map((d) => d.vector)).not.toEqual(run(seed + 1).map((d) => d.vector));
+        },
+      ),
     );
   });
 
@@ -130,7 +134,13 @@ describe('cap neighbourhood', () => {
   });
 
   it('d = 3: the azimuth around the centre is uniform too', () => {
-    const samples = sampleSphericalCap({ centre: [0, 0, 1], dims: [0, 1, 2], radius: 0.5, count: 20_000, random: createRandom(3) });
+    const samples = sampleSphericalCap({
+      centre: [0, 0, 1],
+      dims: [0, 1, 2],
+      radius: 0.5,
+      count: 20_000,
+      random: createRandom(3),
+    });
     const bins = new Array<number>(8).fill(0);
     for (const s of samples) {
       const phi = Math.atan2(s[1]!, s[0]!) + Math.PI;

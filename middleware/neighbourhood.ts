@@ -121,12 +121,17 @@ function capNeighbourhood(target: Direction, options: NeighbourhoodOptions): Dir
   });
   return [
     target,
-    ...samples.map((vector) => makeDirection(vector, { attributes, offsetDeg: toDegrees(angleBetween(vector, target.vector)) })),
+    ...samples.map((vector) =>
+      makeDirection(vector, { attributes, offsetDeg: toDegrees(angleBetween(vector, target.vector)) }),
+    ),
   ];
 }
 
 /** (cos θ, sin θ) on the plane's two attributes, 0 elsewhere, in attribute order. */
-function planeVector(angleDeg: number, options: { attributes: readonly string[]; plane: readonly [string, string] }): number[] {
+function planeVector(
+  angleDeg: number,
+  options: { attributes: readonly string[]; plane: readonly [string, string] },
+): number[] {
   const rad = toRadians(angleDeg);
   const [x, y] = options.plane;
   return options.attributes.map((name) => (name === x ? Math.cos(rad) : name === y ? Math.sin(rad) : 0));

@@ -8,14 +8,21 @@ describe('parsePreference', () => {
   it('normalises flat weights into a unit vector in scorer order, angle attributes first in `active`', () => {
     const { target, active } = parsePreference({ verbosity: 0.6, helpfulness: 0.8 }, { attributes: ATTRS });
     expect(target.vector).toEqual([0.8, 0, 0.6].map((x) => expect.closeTo(x, 12)));
-    expect(target.weights).toEqual({ helpfulness: expect.closeTo(0.8, 12), correctness: 0, verbosity: expect.closeTo(0.6, 12) });
+    expect(target.weights).toEqual({
+      helpfulness: expect.closeTo(0.8, 12),
+      correctness: 0,
+      verbosity: expect.closeTo(0.6, 12),
+    });
     expect(active).toEqual(['helpfulness', 'verbosity']);
     expect(target.angleDeg).toBeCloseTo(36.87, 2);
     expect(target.offsetDeg).toBe(0);
   });
 
   it('accepts { weights } and leaves angleDeg unset for other than two active attributes', () => {
-    const { target, active } = parsePreference({ weights: { correctness: 3, helpfulness: 4, verbosity: 0 } }, { attributes: ATTRS });
+    const { target, active } = parsePreference(
+      { weights: { correctness: 3, helpfulness: 4, verbosity: 0 } },
+      { attributes: ATTRS },
+    );
     expect(norm(target.vector)).toBeCloseTo(1, 12);
     expect(active).toEqual(['helpfulness', 'verbosity', 'correctness']);
     expect(target.angleDeg).toBeUndefined();
@@ -26,7 +33,10 @@ describe('parsePreference', () => {
     expect(target.vector).toEqual([Math.cos(Math.PI / 6), 0, Math.sin(Math.PI / 6)]);
     expect(target.angleDeg).toBe(30);
     expect(active).toEqual(['helpfulness', 'verbosity']);
-    const custom = parsePreference({ angle_deg: 90 }, { attributes: ATTRS, angleAttributes: ['correctness', 'helpfulness'] });
+    const custom = parsePreference(
+      { angle_deg: 90 },
+      { attributes: ATTRS, angleAttributes: ['correctness', 'helpfulness'] },
+    );
     expect(custom.target.vector[0]).toBeCloseTo(1, 12);
   });
 

@@ -54,7 +54,9 @@ export function parsePreference(input: unknown, options: ParsePreferenceOptions)
   if ('weights' in record) {
     const extra = Object.keys(record).find((key) => key !== 'weights');
     if (extra !== undefined) {
-      throw new InvalidRequestError(`${param} mixes "weights" with "${extra}"; use one form.`, { param: `${param}.${extra}` });
+      throw new InvalidRequestError(`${param} mixes "weights" with "${extra}"; use one form.`, {
+        param: `${param}.${extra}`,
+      });
     }
     return fromWeights(record.weights, { attributes, angleAttributes, param: `${param}.weights` });
   }
@@ -71,11 +73,15 @@ function fromAngle(record: Record<string, unknown>, options: FormOptions): Parse
   const { attributes, angleAttributes, param } = options;
   const extra = Object.keys(record).find((key) => key !== 'angle_deg');
   if (extra !== undefined) {
-    throw new InvalidRequestError(`${param} mixes "angle_deg" with "${extra}"; use one form.`, { param: `${param}.${extra}` });
+    throw new InvalidRequestError(`${param} mixes "angle_deg" with "${extra}"; use one form.`, {
+      param: `${param}.${extra}`,
+    });
   }
   const angle = record.angle_deg;
   if (typeof angle !== 'number' || !Number.isFinite(angle)) {
-    throw new InvalidRequestError(`${param}.angle_deg must be a finite number of degrees.`, { param: `${param}.angle_deg` });
+    throw new InvalidRequestError(`${param}.angle_deg must be a finite number of degrees.`, {
+      param: `${param}.angle_deg`,
+    });
   }
   const [x, y] = angleAttributes as readonly [string, string];
   if (!attributes.includes(x) || !attributes.includes(y)) {
@@ -93,7 +99,9 @@ function fromAngle(record: Record<string, unknown>, options: FormOptions): Parse
 function fromWeights(value: unknown, options: FormOptions): ParsedPreference {
   const { attributes, angleAttributes, param } = options;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidRequestError(`${param} must be an object of attribute weights; ${validList(attributes)}.`, { param });
+    throw new InvalidRequestError(`${param} must be an object of attribute weights; ${validList(attributes)}.`, {
+      param,
+    });
   }
   const weights = value as Record<string, unknown>;
   for (const [name, weight] of Object.entries(weights)) {

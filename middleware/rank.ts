@@ -43,7 +43,9 @@ export async function scoreCandidates(candidates: CandidateReport[], options: Sc
   candidates.forEach((candidate, i) => {
     const row = rows[i]!;
     if (row.length !== attributes.length || !row.every(Number.isFinite)) {
-      throw new ScorerError(`The scorer returned an invalid row for candidate ${candidate.index}: ${JSON.stringify(row)}.`);
+      throw new ScorerError(
+        `The scorer returned an invalid row for candidate ${candidate.index}: ${JSON.stringify(row)}.`,
+      );
     }
     candidate.scores = Object.fromEntries(attributes.map((name, j) => [name, row[j]!]));
     candidate.projection = dot(row, target.vector);

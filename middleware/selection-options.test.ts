@@ -2,7 +2,15 @@ import { BASE_DEFAULTS, resolveSelection, validateSelectionOptions } from './sel
 
 describe('selection options', () => {
   it('accepts valid options and merges them over defaults', () => {
-    const options = validateSelectionOptions({ k: 3, radius_deg: 90, strategy: 'best_of_n', seed: -5, temperature: 0, neighbourhood: 'cap', directive_placement: 'user' });
+    const options = validateSelectionOptions({
+      k: 3,
+      radius_deg: 90,
+      strategy: 'best_of_n',
+      seed: -5,
+      temperature: 0,
+      neighbourhood: 'cap',
+      directive_placement: 'user',
+    });
     expect(resolveSelection({ ...BASE_DEFAULTS, preference: { angle_deg: 0 } }, options)).toEqual({
       strategy: 'best_of_n',
       k: 3,
@@ -12,7 +20,14 @@ describe('selection options', () => {
       temperature: 0,
       placement: 'user',
     });
-    expect(resolveSelection({ ...BASE_DEFAULTS, preference: { angle_deg: 0 } })).toMatchObject({ k: 5, radiusDeg: 30, seed: 42, temperature: 0.7, placement: 'system', neighbourhood: undefined });
+    expect(resolveSelection({ ...BASE_DEFAULTS, preference: { angle_deg: 0 } })).toMatchObject({
+      k: 5,
+      radiusDeg: 30,
+      seed: 42,
+      temperature: 0.7,
+      placement: 'system',
+      neighbourhood: undefined,
+    });
   });
 
   it.each([

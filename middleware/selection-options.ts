@@ -6,7 +6,13 @@
  */
 import { InvalidRequestError } from '../core/errors.js';
 import type { SelectorDefaults } from '../core/selector.js';
-import { STRATEGIES, type DirectivePlacement, type NeighbourhoodMode, type SelectionOptions, type StrategyName } from '../core/types.js';
+import {
+  STRATEGIES,
+  type DirectivePlacement,
+  type NeighbourhoodMode,
+  type SelectionOptions,
+  type StrategyName,
+} from '../core/types.js';
 
 /** Limits on k: at least one candidate, at most 64 upstream calls per request. */
 export const K_RANGE = { min: 1, max: 64 } as const;
@@ -40,7 +46,9 @@ const oneOf =
   (values: readonly string[]): Validator =>
   (value, param) => {
     if (typeof value !== 'string' || !values.includes(value)) {
-      throw new InvalidRequestError(`${param} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}.`, { param });
+      throw new InvalidRequestError(`${param} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}.`, {
+        param,
+      });
     }
   };
 
@@ -56,7 +64,10 @@ const numberIn =
       value <= max;
     if (!ok) {
       const range = `${minExclusive ? '(' : '['}${min}, ${max}]`;
-      throw new InvalidRequestError(`${param} must be ${integer ? 'an integer' : 'a number'} in ${range}; got ${JSON.stringify(value)}.`, { param });
+      throw new InvalidRequestError(
+        `${param} must be ${integer ? 'an integer' : 'a number'} in ${range}; got ${JSON.stringify(value)}.`,
+        { param },
+      );
     }
   };
 
@@ -85,9 +96,12 @@ export function validateSelectionOptions(input: unknown, param = 'selection'): S
   for (const [key, value] of Object.entries(input)) {
     const validate = VALIDATORS[key as keyof SelectionOptions] as Validator | undefined;
     if (!validate) {
-      throw new InvalidRequestError(`Unknown field ${param}.${key}; valid fields: ${Object.keys(VALIDATORS).join(', ')}.`, {
-        param: `${param}.${key}`,
-      });
+      throw new InvalidRequestError(
+        `Unknown field ${param}.${key}; valid fields: ${Object.keys(VALIDATORS).join(', ')}.`,
+        {
+          param: `${param}.${key}`,
+        },
+      );
     }
     if (value !== undefined) validate(value, `${param}.${key}`);
   }

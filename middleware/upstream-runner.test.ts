@@ -37,7 +37,14 @@ describe('retry policy', () => {
 });
 
 describe('createUpstreamRunner', () => {
-  const runner = () => createUpstreamRunner({ concurrency: 2, maxQueued: 1, retry: { ...retry, baseDelayMs: 1, maxDelayMs: 2 }, timeoutMs: 1000, random: createRandom(1) });
+  const runner = () =>
+    createUpstreamRunner({
+      concurrency: 2,
+      maxQueued: 1,
+      retry: { ...retry, baseDelayMs: 1, maxDelayMs: 2 },
+      timeoutMs: 1000,
+      random: createRandom(1),
+    });
 
   it('admit counts only calls that would wait', () => {
     const r = runner();
@@ -65,9 +72,15 @@ describe('createUpstreamRunner', () => {
     const r = createUpstreamRunner({ concurrency: 1, maxQueued: 0, retry, timeoutMs: 20, random: createRandom(1) });
     let seen: AbortSignal | undefined;
     const err = await r
-      .run((signal) => ((seen = signal), new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))), {
-        signal: new AbortController().signal,
-      })
+      .run(
+        (signal) => (
+          (seen = signal),
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+        ),
+        {
+          signal: new AbortController().signal,
+        },
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(/timeout of 20 ms/);

@@ -127,7 +127,10 @@ export function parseRetryAfter(value: string): number | undefined {
 }
 
 /** Runs one attempt under its own timeout, linked to the request's signal. */
-async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, options: { signal: AbortSignal; timeoutMs: number }): Promise<T> {
+async function withTimeout<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  options: { signal: AbortSignal; timeoutMs: number },
+): Promise<T> {
   const { signal, timeoutMs } = options;
   const controller = new AbortController();
   let timedOut = false;
@@ -142,7 +145,11 @@ async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, options
     return await call(controller.signal);
   } catch (err) {
     if (timedOut && !signal.aborted) {
-      throw new UpstreamError(`The upstream did not answer within the per-candidate timeout of ${timeoutMs} ms.`, null, { cause: err });
+      throw new UpstreamError(
+        `The upstream did not answer within the per-candidate timeout of ${timeoutMs} ms.`,
+        null,
+        { cause: err },
+      );
     }
     throw err;
   } finally {

@@ -11,7 +11,12 @@ describe('createFunctionScorer', () => {
       name: 'test',
     });
     expect(scorer.info).toEqual({ model: 'test', executionProvider: 'js' });
-    expect(await scorer.score([{ messages, response: 'a' }, { messages, response: 'b' }])).toEqual([
+    expect(
+      await scorer.score([
+        { messages, response: 'a' },
+        { messages, response: 'b' },
+      ]),
+    ).toEqual([
       [1, 2],
       [3, 4],
     ]);

@@ -48,13 +48,19 @@ export function createFunctionScorer(options: FunctionScorerOptions): Scorer {
 }
 
 function toRow(value: FunctionScore, attributes: readonly string[]): number[] {
-  const row = Array.isArray(value) ? value : attributes.map((name) => (value as Record<string, number>)[name] ?? Number.NaN);
+  const row = Array.isArray(value)
+    ? value
+    : attributes.map((name) => (value as Record<string, number>)[name] ?? Number.NaN);
   if (row.length !== attributes.length) {
-    throw new ScorerError(`The scoring function returned ${row.length} scores; expected ${attributes.length} (${attributes.join(', ')}).`);
+    throw new ScorerError(
+      `The scoring function returned ${row.length} scores; expected ${attributes.length} (${attributes.join(', ')}).`,
+    );
   }
   const bad = row.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
   if (bad >= 0) {
-    throw new ScorerError(`The scoring function returned no finite score for "${attributes[bad]}" (got ${String(row[bad])}).`);
+    throw new ScorerError(
+      `The scoring function returned no finite score for "${attributes[bad]}" (got ${String(row[bad])}).`,
+    );
   }
   return row;
 }

@@ -8,7 +8,13 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
-import { ClientClosedError, NotFoundError, OverloadedError, PayloadTooLargeError, PrefselError } from '../core/errors.js';
+import {
+  ClientClosedError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  PrefselError,
+} from '../core/errors.js';
 import type { Selector } from '../core/selector.js';
 import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
 import { preferenceSelection } from '../middleware/hono.js';
@@ -58,7 +64,15 @@ export interface AppDeps {
 }
 
 /** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
-const ROUTES = new Set(['/v1/chat/completions', '/chat/completions', '/v1/models', '/healthz', '/readyz', '/metrics', '/']);
+const ROUTES = new Set([
+  '/v1/chat/completions',
+  '/chat/completions',
+  '/v1/models',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/',
+]);
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): Hono {
@@ -127,7 +141,12 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/v1', modelRoutes({ generator: selector.generator, modelMap: options.modelMap }));
   app.route(
     '/',
-    systemRoutes({ generator: selector.generator, scorer: selector.scorer, metrics, readyTimeoutMs: options.readyTimeoutMs ?? 3000 }),
+    systemRoutes({
+      generator: selector.generator,
+      scorer: selector.scorer,
+      metrics,
+      readyTimeoutMs: options.readyTimeoutMs ?? 3000,
+    }),
   );
   if (deps.playground) app.route('/', deps.playground);
   else {
@@ -166,6 +185,7 @@ function routeLabel(path: string): string {
 /** Client mistakes are debug noise, a client leaving is info, our own and upstream failures are errors. */
 function logError(log: Logger, err: unknown): void {
   if (err instanceof ClientClosedError) log.info('client closed the request; its upstream calls were cancelled');
-  else if (err instanceof PrefselError && err.status < 500) log.debug({ code: err.code, status: err.status }, err.message);
+  else if (err instanceof PrefselError && err.status < 500)
+    log.debug({ code: err.code, status: err.status }, err.message);
   else log.error({ err }, 'request failed');
 }

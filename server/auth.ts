@@ -16,7 +16,9 @@ export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match) {
-      throw new AuthenticationError('Missing API key for this prefsel proxy. Send it as "Authorization: Bearer <key>".');
+      throw new AuthenticationError(
+        'Missing API key for this prefsel proxy. Send it as "Authorization: Bearer <key>".',
+      );
     }
     const given = digest(match[1]!.trim());
     // Check every key (no early exit) so timing does not reveal which one was close.

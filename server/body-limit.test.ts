@@ -4,7 +4,9 @@ import { bodyLimit } from './body-limit.js';
 /** An app that echoes the body length, with a 10-byte limit answering 413. */
 function app() {
   const a = new Hono();
-  a.post('/', bodyLimit({ maxSize: 10, onError: (c) => c.text('too large', 413) }), async (c) => c.text(String((await c.req.text()).length)));
+  a.post('/', bodyLimit({ maxSize: 10, onError: (c) => c.text('too large', 413) }), async (c) =>
+    c.text(String((await c.req.text()).length)),
+  );
   return a;
 }
 
@@ -31,10 +33,17 @@ describe('bodyLimit', () => {
   it('counts the bytes of a body without a length (or with Transfer-Encoding), as Hono does', async () => {
     const small = await app().request('/', { method: 'POST', body: streamed('abc'), duplex: 'half' } as RequestInit);
     expect(await small.text()).toBe('3');
-    const big = await app().request('/', { method: 'POST', body: streamed('x'.repeat(50)), duplex: 'half' } as RequestInit);
+    const big = await app().request('/', {
+      method: 'POST',
+      body: streamed('x'.repeat(50)),
+      duplex: 'half',
+    } as RequestInit);
     expect(big.status).toBe(413);
     const lying = await app().request('/', {
-      method: 'POST', body: streamed('x'.repeat(50)), duplex: 'half', headers: { 'content-length': '1', 'transfer-encoding': 'chunked' },
+      method: 'POST',
+      body: streamed('x'.repeat(50)),
+      duplex: 'half',
+      headers: { 'content-length': '1', 'transfer-encoding': 'chunked' },
     } as RequestInit);
     expect(lying.status).toBe(413);
   });

@@ -30,7 +30,8 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-const cli = (args: string[], env?: Record<string, string>) => run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], env);
+const cli = (args: string[], env?: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], env);
 
 /** The JSON log lines written so far. */
 function logLines(r: Run): Array<Record<string, unknown>> {
@@ -103,7 +104,9 @@ describe('prefsel CLI', () => {
         .withResponse();
       expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
       expect(response.headers.get('x-selection-candidates')).toBe('5');
-      const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: { scorer: { execution_provider: string } } };
+      const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+        checks: { scorer: { execution_provider: string } };
+      };
       expect(['cpu', 'cuda']).toContain(ready.checks.scorer.execution_provider);
       const config = logLines(r).find((l) => l.msg === 'effective configuration');
       expect(config?.config).toMatchObject({ upstreamUrl: null, strategy: 'rps', k: 5 });
@@ -125,7 +128,11 @@ describe('prefsel CLI', () => {
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'prefsel-sim', stream: true, messages: [{ role: 'user', content: 'What is DNS?' }] }),
+        body: JSON.stringify({
+          model: 'prefsel-sim',
+          stream: true,
+          messages: [{ role: 'user', content: 'What is DNS?' }],
+        }),
       });
       expect(res.status).toBe(200);
       // The candidates have reached the upstream, which holds them for a second: the request is in flight.

@@ -63,7 +63,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const server = serve({ fetch: composed.app.fetch, hostname: config.host, port: config.port }) as Server;
   server.on('error', (err: NodeJS.ErrnoException) => {
-    const hint = err.code === 'EADDRINUSE' ? ` Port ${config.port} is taken; choose another with --port or PREFSEL_PORT.` : '';
+    const hint =
+      err.code === 'EADDRINUSE' ? ` Port ${config.port} is taken; choose another with --port or PREFSEL_PORT.` : '';
     process.stderr.write(`prefsel: cannot listen on ${config.host}:${config.port}: ${err.message}.${hint}\n`);
     void composed.close().finally(() => process.exit(EXIT.failure));
   });
@@ -91,7 +92,10 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exit(EXIT.failure);
     }
     stopping = true;
-    logger.info({ signal, inFlight: composed.tracker.active, graceMs: config.shutdownGraceMs }, 'stopping: no new connections');
+    logger.info(
+      { signal, inFlight: composed.tracker.active, graceMs: config.shutdownGraceMs },
+      'stopping: no new connections',
+    );
     server.close();
     server.closeIdleConnections();
     const drained = Promise.all([composed.tracker.idle(), composed.selector.onIdle()]).then(() => true);

@@ -122,7 +122,11 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
     const loaded = scorer;
-    metrics = createMetrics({ upstreamQueue: () => selector.upstreamQueue(), requestsInFlight: () => tracker.active, scorer: loaded });
+    metrics = createMetrics({
+      upstreamQueue: () => selector.upstreamQueue(),
+      requestsInFlight: () => tracker.active,
+      scorer: loaded,
+    });
     const app = createApp({
       selector,
       logger,

@@ -9,7 +9,14 @@ const load = (argv: string[], env: Record<string, string> = {}) => {
 describe('server config', () => {
   it('Should default to the offline demo on 127.0.0.1:8080', () => {
     const config = load([]);
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', strategy: 'rps', k: 5, radiusDeg: 30, device: 'auto' });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      strategy: 'rps',
+      k: 5,
+      radiusDeg: 30,
+      device: 'auto',
+    });
     expect(config.upstreamUrl).toBeUndefined();
     expect(config.rewardModel).toBeUndefined();
     expect(config.bodyLimit).toBe(4 * 1024 * 1024);
@@ -55,8 +62,12 @@ describe('server config', () => {
   });
 
   it('Should hide secrets in errors and in the printed configuration', () => {
-    expect(() => loadConfig(['--api-key', ''], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })).not.toThrow(/sk-secret/);
-    const shown = JSON.stringify(describeConfig(load(['--api-key', 'client-secret'], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })));
+    expect(() => loadConfig(['--api-key', ''], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })).not.toThrow(
+      /sk-secret/,
+    );
+    const shown = JSON.stringify(
+      describeConfig(load(['--api-key', 'client-secret'], { PREFSEL_UPSTREAM_API_KEY: 'sk-secret-value' })),
+    );
     expect(shown).not.toContain('sk-secret-value');
     expect(shown).not.toContain('client-secret');
     expect(shown).toContain('"upstreamApiKey":"***"');

@@ -17,7 +17,15 @@ export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
-const UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 
 const byteSize = z.string().transform((text, ctx) => {
   const m = SIZE.exec(text.trim());
@@ -61,7 +69,9 @@ export const configSchema = z
   .object({
     port: z.int().min(0).max(65535).default(8080),
     host: z.string().min(1).default('127.0.0.1'),
-    upstreamUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }).optional(),
+    upstreamUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' })
+      .optional(),
     upstreamApiKey: z.string().min(1).optional(),
     modelMap: modelMap.default({}),
     rewardModel: z.string().min(1).optional(),
@@ -110,7 +120,8 @@ function rawValue(field: ConfigField, text: string | string[]): unknown {
     return (Array.isArray(t) ? t : t.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   }
   if (typeof t !== 'string') return t;
-  if (field.kind === 'integer' || field.kind === 'number') return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
+  if (field.kind === 'integer' || field.kind === 'number')
+    return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
   if (field.kind === 'boolean') return t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : t;
   return t;
 }
@@ -125,9 +136,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     const options = Object.fromEntries(
       CONFIG_FIELDS.map((f) => [f.flag, { type: 'string' as const, multiple: f.kind === 'list' }]),
     );
-    ({ values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (err) {
-    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\nRun "prefsel serve --help" for every setting.`);
+    throw new ConfigError(
+      `${err instanceof Error ? err.message : String(err)}\nRun "prefsel serve --help" for every setting.`,
+    );
   }
   if (values.help === true) return { help: true };
 

@@ -69,9 +69,18 @@ describe('errors through the openai client', () => {
     const ok = await client.chat.completions.create({ model: 'my-model', messages });
     expect(ok.model).toBe('my-model');
     expect(server.sim.received.at(-1)!.body?.model).toBe('prefsel-sim');
-    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['my-model', 'rps:my-model', 'best_of_n:my-model', 'none:my-model']);
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual([
+      'my-model',
+      'rps:my-model',
+      'best_of_n:my-model',
+      'none:my-model',
+    ]);
 
-    server.sim.inject({ status: 404, times: Infinity, body: { error: { message: 'The model does not exist', type: 'invalid_request_error' } } });
+    server.sim.inject({
+      status: 404,
+      times: Infinity,
+      body: { error: { message: 'The model does not exist', type: 'invalid_request_error' } },
+    });
     const upstream = await apiError(client.chat.completions.create({ model: 'my-model', messages }));
     expect(upstream.status).toBe(404);
     expect(upstream.message).toContain('does not exist');
@@ -80,7 +89,12 @@ describe('errors through the openai client', () => {
 
   it('Should answer 413 for a body over the limit', async () => {
     const { client, server } = await start({ app: { bodyLimit: 4096 } });
-    const err = await apiError(client.chat.completions.create({ model: 'prefsel-sim', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }));
+    const err = await apiError(
+      client.chat.completions.create({
+        model: 'prefsel-sim',
+        messages: [{ role: 'user', content: 'x'.repeat(10_000) }],
+      }),
+    );
     expect(err.status).toBe(413);
     expect(err.code).toBe('payload_too_large');
     expect(server.sim.received).toHaveLength(0);
@@ -90,7 +104,9 @@ describe('errors through the openai client', () => {
     const { client, server } = await start({ app: { maxRequests: 1 } });
     server.sim.inject({ stallMs: 60_000, times: Infinity });
     const first = new AbortController();
-    const pending = client.chat.completions.create({ model: 'prefsel-sim', messages }, { signal: first.signal }).catch((e: unknown) => e);
+    const pending = client.chat.completions
+      .create({ model: 'prefsel-sim', messages }, { signal: first.signal })
+      .catch((e: unknown) => e);
     await vi.waitFor(() => expect(server.sim.inFlight).toBe(5));
 
     const err = await apiError(client.chat.completions.create({ model: 'prefsel-sim', messages }));
@@ -110,7 +126,10 @@ describe('errors through the openai client', () => {
     const { client, server } = await start({ app: { keepAliveMs: 1 } });
     server.sim.inject({ stallMs: 60_000, times: Infinity });
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'prefsel-sim', messages, stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'prefsel-sim', messages, stream: true },
+      { signal: controller.signal },
+    );
     await vi.waitFor(() => expect(server.sim.inFlight).toBe(5));
     controller.abort();
     await (async () => {
@@ -167,7 +186,11 @@ describe('errors through the openai client', () => {
     const key = 'sk-upstream-very-secret-0123456789';
     const { client, server } = await start({ upstreamApiKey: key });
     // Upstreams quote the key they were sent; prefsel must not pass that on.
-    server.sim.inject({ status: 401, times: Infinity, body: { error: { message: `Incorrect API key provided: ${key}.` } } });
+    server.sim.inject({
+      status: 401,
+      times: Infinity,
+      body: { error: { message: `Incorrect API key provided: ${key}.` } },
+    });
     const err = await apiError(client.chat.completions.create({ model: 'prefsel-sim', messages }));
     expect(err.status).toBe(401);
     expect(JSON.stringify(err.error)).not.toContain(key);

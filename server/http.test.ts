@@ -28,7 +28,10 @@ function expectErrorShape(json: unknown): asserts json is ErrorJson {
 /** A chunked upload (no Content-Length) of `size` bytes, through node:http so nothing buffers it first. */
 function chunkedPost(url: string, size: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    });
     req.on('response', (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
@@ -44,7 +47,11 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
 describe('raw HTTP', () => {
   let server: TestServer;
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.baseURL}/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    fetch(`${server.baseURL}/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
   beforeAll(async () => {
     server = await startTestServer({ app: { bodyLimit: 64 * 1024 } });
   });
@@ -62,7 +69,13 @@ describe('raw HTTP', () => {
     ['a string k header', chatBody(), { 'x-selection-k': 'many' }, 400, 'selection.k'],
     ['a zero k header', chatBody(), { 'x-selection-k': '0' }, 400, 'selection.k'],
     ['a garbled X-Preference', chatBody(), { 'x-preference': '=,=' }, 400, 'preference'],
-    ['an X-Preference with a word weight', chatBody(), { 'x-preference': 'helpfulness=lots' }, 400, 'preference.helpfulness'],
+    [
+      'an X-Preference with a word weight',
+      chatBody(),
+      { 'x-preference': 'helpfulness=lots' },
+      400,
+      'preference.helpfulness',
+    ],
     ['an all-zero preference', chatBody({ preference: { helpfulness: 0, verbosity: 0 } }), {}, 400, 'preference'],
   ];
   it.each(bad)('Should answer %s with a 400 naming the field', async (_name, body, headers, status, param) => {
@@ -84,7 +97,11 @@ describe('raw HTTP', () => {
   });
 
   it('Should answer unknown routes and methods with a 404 in the OpenAI shape', async () => {
-    for (const [method, path] of [['GET', '/v1/nothing'], ['GET', '/v1/chat/completions'], ['DELETE', '/v1/models']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/nothing'],
+      ['GET', '/v1/chat/completions'],
+      ['DELETE', '/v1/models'],
+    ] as const) {
       const res = await fetch(`${server.origin}${path}`, { method });
       expect(res.status).toBe(404);
       const json: unknown = await res.json();
@@ -114,7 +131,9 @@ describe('raw HTTP', () => {
 
     await post(chatBody());
     const metrics = await (await fetch(`${server.origin}/metrics`)).text();
-    expect(metrics).toMatch(/prefsel_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} \d+/);
+    expect(metrics).toMatch(
+      /prefsel_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} \d+/,
+    );
     expect(metrics).toMatch(/prefsel_selection_stage_seconds_count\{stage="generation",strategy="rps"\} \d+/);
     expect(metrics).toMatch(/prefsel_selection_stage_seconds_count\{stage="scoring",strategy="rps"\} \d+/);
     expect(metrics).toMatch(/prefsel_candidates_total\{outcome="ok"\} \d+/);

@@ -22,7 +22,16 @@ describe('openai client against prefsel', () => {
 
   it('Should return a complete non-streaming completion with usage over every candidate', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: 'prefsel-sim', messages, max_tokens: 120, temperature: 0.5, top_p: 0.9, seed: 3, stop: ['###'], user: 'u-1' })
+      .create({
+        model: 'prefsel-sim',
+        messages,
+        max_tokens: 120,
+        temperature: 0.5,
+        top_p: 0.9,
+        seed: 3,
+        stop: ['###'],
+        user: 'u-1',
+      })
       .withResponse();
     expect(data.id).toMatch(/^chatcmpl-/);
     expect(data.object).toBe('chat.completion');
@@ -48,15 +57,22 @@ describe('openai client against prefsel', () => {
   });
 
   it('Should accept preference and selection as extra body fields and report every candidate', async () => {
-    const data = (await client.chat.completions.create(withExtensions({
-      model: 'prefsel-sim',
-      messages,
-      preference: { helpfulness: 0.8, verbosity: 0.6 },
-      selection: { k: 3, return_candidates: true },
-    }))) as OpenAI.ChatCompletion & { selection: { candidates: Array<Record<string, unknown>>; chosen: number; target: unknown } };
+    const data = (await client.chat.completions.create(
+      withExtensions({
+        model: 'prefsel-sim',
+        messages,
+        preference: { helpfulness: 0.8, verbosity: 0.6 },
+        selection: { k: 3, return_candidates: true },
+      }),
+    )) as OpenAI.ChatCompletion & {
+      selection: { candidates: Array<Record<string, unknown>>; chosen: number; target: unknown };
+    };
     expect(data.selection.candidates).toHaveLength(3);
     // usage is what the upstream billed: the sum over every candidate, not the chosen one's.
-    const billed = data.selection.candidates.reduce((sum, c) => sum + (c.usage as { total_tokens: number }).total_tokens, 0);
+    const billed = data.selection.candidates.reduce(
+      (sum, c) => sum + (c.usage as { total_tokens: number }).total_tokens,
+      0,
+    );
     expect(data.usage!.total_tokens).toBe(billed);
     const chosen = data.selection.candidates.filter((c) => c.chosen);
     expect(chosen).toHaveLength(1);
@@ -96,12 +112,14 @@ describe('openai client against prefsel', () => {
   });
 
   it('Should return the top n candidates as choices in rank order', async () => {
-    const data = (await client.chat.completions.create(withExtensions({
-      model: 'prefsel-sim',
-      messages,
-      n: 3,
-      selection: { return_candidates: true },
-    }))) as OpenAI.ChatCompletion & { selection: { candidates: Array<{ rank: number | null; content: string }> } };
+    const data = (await client.chat.completions.create(
+      withExtensions({
+        model: 'prefsel-sim',
+        messages,
+        n: 3,
+        selection: { return_candidates: true },
+      }),
+    )) as OpenAI.ChatCompletion & { selection: { candidates: Array<{ rank: number | null; content: string }> } };
     expect(data.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     const byRank = [...data.selection.candidates].filter((c) => c.rank !== null).sort((a, b) => a.rank! - b.rank!);
     expect(data.choices.map((c) => c.message.content)).toEqual(byRank.slice(0, 3).map((c) => c.content));
@@ -125,7 +143,9 @@ describe('openai client against prefsel', () => {
   });
 
   it('Should pass tool requests through to the upstream unchanged', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
+    const tools = [
+      { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: {} } } },
+    ];
     const { response } = await client.chat.completions.create({ model: 'prefsel-sim', messages, tools }).withResponse();
     expect(response.headers.get('x-selection-strategy')).toBe('none');
     const calls = server.sim.received.filter((r) => r.path === '/v1/chat/completions');
@@ -135,12 +155,19 @@ describe('openai client against prefsel', () => {
 
   it('Should list the upstream models and their strategy-prefixed ids', async () => {
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['prefsel-sim', 'rps:prefsel-sim', 'best_of_n:prefsel-sim', 'none:prefsel-sim']);
+    expect(models.data.map((m) => m.id)).toEqual([
+      'prefsel-sim',
+      'rps:prefsel-sim',
+      'best_of_n:prefsel-sim',
+      'none:prefsel-sim',
+    ]);
     expect((await client.models.retrieve('none:prefsel-sim')).id).toBe('none:prefsel-sim');
   });
 
   it('Should pick the strategy from a prefixed model id and report the id the client used', async () => {
-    const { data, response } = await client.chat.completions.create({ model: 'none:prefsel-sim', messages }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'none:prefsel-sim', messages })
+      .withResponse();
     expect(data.model).toBe('none:prefsel-sim');
     expect(response.headers.get('x-selection-strategy')).toBe('none');
     const calls = server.sim.received.filter((r) => r.path === '/v1/chat/completions');

@@ -45,7 +45,8 @@ export function redactingGenerator(generator: Generator, secrets: readonly strin
   const listModels = generator.listModels;
   return {
     name: generator.name,
-    complete: (params, options) => generator.complete(params, options).catch((err: unknown) => Promise.reject(scrub(err, live))),
+    complete: (params, options) =>
+      generator.complete(params, options).catch((err: unknown) => Promise.reject(scrub(err, live))),
     ...(stream
       ? {
           async *stream(params, options): AsyncGenerator<ChatCompletionChunk> {
@@ -58,7 +59,10 @@ export function redactingGenerator(generator: Generator, secrets: readonly strin
         }
       : {}),
     ...(listModels
-      ? { listModels: (options) => listModels.call(generator, options).catch((err: unknown) => Promise.reject(scrub(err, live))) }
+      ? {
+          listModels: (options) =>
+            listModels.call(generator, options).catch((err: unknown) => Promise.reject(scrub(err, live))),
+        }
       : {}),
   };
 }

@@ -15,7 +15,11 @@ import { createRequestTracker } from '../server/in-flight.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
 import { redactingGenerator } from '../server/redact.js';
-import { startSimulatedUpstream, type SimulatedUpstream, type SimulatedUpstreamOptions } from '../upstream-sim/index.js';
+import {
+  startSimulatedUpstream,
+  type SimulatedUpstream,
+  type SimulatedUpstreamOptions,
+} from '../upstream-sim/index.js';
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {
@@ -46,7 +50,10 @@ const scorer = createFunctionScorer({
     const question = String(messages.at(-1)?.content ?? '').toLowerCase();
     const words = question.split(/\W+/).filter((w) => w.length > 3);
     const hits = words.filter((w) => response.toLowerCase().includes(w)).length;
-    return { helpfulness: hits / Math.max(1, words.length), verbosity: Math.min(1, response.split(/\s+/).length / 200) };
+    return {
+      helpfulness: hits / Math.max(1, words.length),
+      verbosity: Math.min(1, response.split(/\s+/).length / 200),
+    };
   },
 });
 
@@ -68,13 +75,25 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   );
   const selector = createSelector({ generator, scorer, retry: { maxRetries: 0 }, ...options.selector });
   const tracker = createRequestTracker();
-  const metrics = createMetrics({ upstreamQueue: () => selector.upstreamQueue(), requestsInFlight: () => tracker.active, scorer });
+  const metrics = createMetrics({
+    upstreamQueue: () => selector.upstreamQueue(),
+    requestsInFlight: () => tracker.active,
+    scorer,
+  });
   const app = createApp({
     selector,
     logger,
     metrics,
     tracker,
-    options: { apiKeys: [], bodyLimit: 1024 * 1024, maxRequests: 64, maxK: 16, keepAliveMs: 1500, modelMap: {}, ...options.app },
+    options: {
+      apiKeys: [],
+      bodyLimit: 1024 * 1024,
+      maxRequests: 64,
+      maxK: 16,
+      keepAliveMs: 1500,
+      modelMap: {},
+      ...options.app,
+    },
   });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server)) as Server;

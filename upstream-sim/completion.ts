@@ -30,5 +30,9 @@ export function replyToRequest(body: ChatCompletionCreateParams, model: ReplyMod
 export function usageFor(body: ChatCompletionCreateParams, replies: readonly Reply[]): CompletionUsage {
   const promptTokens = body.messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
   const completionTokens = replies.reduce((sum, r) => sum + r.completionTokens, 0);
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }

@@ -16,7 +16,10 @@ export interface AnswerIdentity {
 }
 
 /** Sends an OpenAI-shaped error (or `body` verbatim). */
-export function sendError(res: ServerResponse, options: { status: number; message: string; retryAfterSeconds?: number; body?: unknown; param?: string }): void {
+export function sendError(
+  res: ServerResponse,
+  options: { status: number; message: string; retryAfterSeconds?: number; body?: unknown; param?: string },
+): void {
   const { status } = options;
   const type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
   const code = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request';
@@ -27,7 +30,10 @@ export function sendError(res: ServerResponse, options: { status: number; messag
 }
 
 /** Sends a non-streaming completion with one choice per reply. */
-export function sendCompletion(res: ServerResponse, options: { identity: AnswerIdentity; replies: Reply[]; usage: CompletionUsage }): void {
+export function sendCompletion(
+  res: ServerResponse,
+  options: { identity: AnswerIdentity; replies: Reply[]; usage: CompletionUsage },
+): void {
   const { identity, replies, usage } = options;
   const completion: ChatCompletion = {
     ...identity,
@@ -59,7 +65,13 @@ export async function streamCompletion(res: ServerResponse, options: StreamOptio
   const { identity, replies, usage, includeUsage, pace } = options;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const send = (choices: ChatCompletionChunk['choices'], extra: Partial<ChatCompletionChunk> = {}): void => {
-    const chunk: ChatCompletionChunk = { ...identity, object: 'chat.completion.chunk', choices, system_fingerprint: 'fp_prefsel_sim', ...extra };
+    const chunk: ChatCompletionChunk = {
+      ...identity,
+      object: 'chat.completion.chunk',
+      choices,
+      system_fingerprint: 'fp_prefsel_sim',
+      ...extra,
+    };
     if (includeUsage && !('usage' in extra)) chunk.usage = null;
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   };

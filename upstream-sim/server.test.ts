@@ -2,7 +2,11 @@ import OpenAI from 'openai';
 import { startSimulatedUpstream, type SimulatedUpstream } from './server.js';
 
 const messages = [
-  { role: 'system' as const, content: 'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*87 + verbosity*50.' },
+  {
+    role: 'system' as const,
+    content:
+      'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*87 + verbosity*50.',
+  },
   { role: 'user' as const, content: 'How do I keep basil plants alive indoors?' },
 ];
 
@@ -38,16 +42,29 @@ describe('simulated upstream: protocol', () => {
   it('streams SSE: role delta first, id/object/created on every chunk, usage chunk with choices [], [DONE]', async () => {
     const res = await post({ model: 'm', messages, stream: true, stream_options: { include_usage: true } });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const events = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const events = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''));
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, unknown> & { choices: Array<{ delta: { role?: string; content?: string }; finish_reason: string | null }> });
-    for (const chunk of chunks) expect(chunk).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', created: expect.any(Number) });
+    const chunks = events
+      .slice(0, -1)
+      .map(
+        (e) =>
+          JSON.parse(e) as Record<string, unknown> & {
+            choices: Array<{ delta: { role?: string; content?: string }; finish_reason: string | null }>;
+          },
+      );
+    for (const chunk of chunks)
+      expect(chunk).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', created: expect.any(Number) });
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
     expect(chunks.at(-1)!.choices).toEqual([]);
     expect(chunks.at(-1)!.usage).toMatchObject({ completion_tokens: expect.any(Number) });
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
     const text = chunks.flatMap((c) => c.choices.map((ch) => ch.delta.content ?? '')).join('');
-    const whole = await (await post({ model: 'm', messages })).json() as { choices: Array<{ message: { content: string } }> };
+    const whole = (await (await post({ model: 'm', messages })).json()) as {
+      choices: Array<{ message: { content: string } }>;
+    };
     expect(text).toBe(whole.choices[0]!.message.content);
   });
 
@@ -63,7 +80,9 @@ describe('simulated upstream: protocol', () => {
     expect(models.data.map((m) => m.id)).toEqual(['prefsel-sim']);
     const bad = await post({ model: 'm', messages: [] });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: 'messages', code: 'invalid_request' } });
+    expect(await bad.json()).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: 'messages', code: 'invalid_request' },
+    });
     const unauth = await fetch(`${sim.url}/models`);
     expect(unauth.status).toBe(401);
   });
@@ -122,7 +141,10 @@ describe('simulated upstream: latency model', () => {
     const slow = await startSimulatedUpstream({ ttftMs: 30, tokensPerSecond: 2000 });
     try {
       const started = performance.now();
-      const res = await fetch(`${slow.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages, stream: true }) });
+      const res = await fetch(`${slow.url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages, stream: true }),
+      });
       const text = await res.text();
       // Lower bound only: at least the time to first token has passed.
       expect(performance.now() - started).toBeGreaterThanOrEqual(25);

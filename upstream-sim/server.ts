@@ -96,7 +96,9 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     } catch {
       body = undefined;
     }
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
     state.received.push({ method: req.method ?? 'GET', path, headers, body });
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, { status: 401, message: 'Incorrect API key provided.' });
@@ -109,7 +111,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, { status: 404, message: `Unknown route ${req.method} ${path}` });
     }
-    if (!body || typeof body.model !== 'string') return sendError(res, { status: 400, message: 'model is required', param: 'model' });
+    if (!body || typeof body.model !== 'string')
+      return sendError(res, { status: 400, message: 'model is required', param: 'model' });
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return sendError(res, { status: 400, message: 'messages must be a non-empty array', param: 'messages' });
     }
@@ -127,7 +130,10 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     await answer(res, { body, fault, signal: gone.signal });
   }
 
-  async function answer(res: ServerResponse, ctx: { body: ChatCompletionCreateParams; fault: SimFault | undefined; signal: AbortSignal }): Promise<void> {
+  async function answer(
+    res: ServerResponse,
+    ctx: { body: ChatCompletionCreateParams; fault: SimFault | undefined; signal: AbortSignal },
+  ): Promise<void> {
     const { body, fault, signal } = ctx;
     try {
       if (fault?.stallMs) await sleep(fault.stallMs, signal);
@@ -142,7 +148,11 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       const n = Math.max(1, Math.floor(body.n ?? 1));
       const replies = Array.from({ length: n }, (_, choiceIndex) => replyFor(body, { fault, choiceIndex }));
       const usage = usageFor(body, replies);
-      const identity = { id: `chatcmpl-sim-${++state.counter}`, created: Math.floor(Date.now() / 1000), model: body.model };
+      const identity = {
+        id: `chatcmpl-sim-${++state.counter}`,
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+      };
       await sleep(config.ttftMs, signal);
       if (body.stream) {
         const pace = (piece: string) => sleep(tokenMs(countTokens(piece)), signal);
@@ -158,7 +168,10 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     }
   }
 
-  function replyFor(body: ChatCompletionCreateParams, ctx: { fault: SimFault | undefined; choiceIndex: number }): Reply {
+  function replyFor(
+    body: ChatCompletionCreateParams,
+    ctx: { fault: SimFault | undefined; choiceIndex: number },
+  ): Reply {
     if (ctx.fault?.content !== undefined) {
       const content = ctx.fault.content;
       return { content, finishReason: 'stop', completionTokens: countTokens(content), angleDeg: 0, competence: 1 };
@@ -166,7 +179,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     return replyToRequest(body, config, ctx.choiceIndex);
   }
 
-  const tokenMs = (tokens: number): number => (config.tokensPerSecond > 0 ? (tokens / config.tokensPerSecond) * 1000 : 0);
+  const tokenMs = (tokens: number): number =>
+    config.tokensPerSecond > 0 ? (tokens / config.tokensPerSecond) * 1000 : 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,7 +10,13 @@ const QUESTIONS = [
   'Why does my tomato garden produce yellow leaves in summer?',
 ];
 
-function ask(options: { h: number; v: number; question: string; seed: number; placement?: 'system' | 'user' }): ChatCompletionMessageParam[] {
+function ask(options: {
+  h: number;
+  v: number;
+  question: string;
+  seed: number;
+  placement?: 'system' | 'user';
+}): ChatCompletionMessageParam[] {
   const directive = `You are a helpful assistant. Your response should maximize weighted rating = helpfulness*${options.h} + verbosity*${options.v}.`;
   return options.placement === 'user'
     ? [{ role: 'user', content: `${directive}\n\n${options.question}` }]
@@ -21,7 +27,10 @@ function ask(options: { h: number; v: number; question: string; seed: number; pl
 }
 
 /** Mean over questions × seeds of a per-reply statistic. */
-function mean(options: { h: number; v: number; coverage?: { fromDeg: number; toDeg: number } }, stat: (reply: string, question: string) => number): number {
+function mean(
+  options: { h: number; v: number; coverage?: { fromDeg: number; toDeg: number } },
+  stat: (reply: string, question: string) => number,
+): number {
   let sum = 0;
   let n = 0;
   for (const question of QUESTIONS) {
@@ -52,23 +61,36 @@ const distinctSentenceShare = (reply: string): number => {
 
 describe('directive reader', () => {
   it('reads weight pairs from system or user text and strips the directive from the question', () => {
-    expect(readDirectiveWeights(ask({ h: 87, v: 50, question: 'q', seed: 0 }))).toEqual({ helpfulness: 87, verbosity: 50 });
+    expect(readDirectiveWeights(ask({ h: 87, v: 50, question: 'q', seed: 0 }))).toEqual({
+      helpfulness: 87,
+      verbosity: 50,
+    });
     const userPlaced = ask({ h: 97, v: -26, question: 'Name three rivers.', seed: 0, placement: 'user' });
     expect(readDirectiveWeights(userPlaced)).toEqual({ helpfulness: 97, verbosity: -26 });
     expect(userQuestion(userPlaced)).toBe('Name three rivers.');
     expect(readDirectiveWeights([{ role: 'user', content: 'what is 2*3?' }])).toBeNull();
-    expect(readDirectiveWeights([{ role: 'system', content: 'weighted rating = honesty*60 + speed*80' }])).toEqual({ honesty: 60, speed: 80 });
+    expect(readDirectiveWeights([{ role: 'system', content: 'weighted rating = honesty*60 + speed*80' }])).toEqual({
+      honesty: 60,
+      speed: 80,
+    });
   });
 });
 
 describe('generateReply', () => {
   it('is deterministic for (messages, seed, temperature) and varies across seeds', () => {
-    const base = { messages: ask({ h: 87, v: 50, question: QUESTIONS[0]!, seed: 0 }), temperature: 0.7, coverage: { fromDeg: -90, toDeg: 90 }, falloffDeg: 25 };
+    const base = {
+      messages: ask({ h: 87, v: 50, question: QUESTIONS[0]!, seed: 0 }),
+      temperature: 0.7,
+      coverage: { fromDeg: -90, toDeg: 90 },
+      falloffDeg: 25,
+    };
     expect(generateReply({ ...base, seed: 1 })).toEqual(generateReply({ ...base, seed: 1 }));
     const contents = new Set(Array.from({ length: 10 }, (_, seed) => generateReply({ ...base, seed }).content));
     expect(contents.size).toBeGreaterThan(5);
     // Greedy decoding ignores the seed.
-    expect(generateReply({ ...base, temperature: 0, seed: 1 }).content).toBe(generateReply({ ...base, temperature: 0, seed: 2 }).content);
+    expect(generateReply({ ...base, temperature: 0, seed: 1 }).content).toBe(
+      generateReply({ ...base, temperature: 0, seed: 2 }).content,
+    );
   });
 
   it('more verbosity weight → longer replies on average', () => {
@@ -92,14 +114,23 @@ describe('generateReply', () => {
     expect(c).toEqual([...c].sort((a, b) => b - a));
     expect(c[0]).toBeGreaterThan(0.9);
     expect(c[3]).toBeLessThan(0.3);
-    expect(mean({ h: 71, v: 71, coverage: dpa }, distinctSentenceShare)).toBeLessThan(mean({ h: 71, v: 71 }, distinctSentenceShare));
+    expect(mean({ h: 71, v: 71, coverage: dpa }, distinctSentenceShare)).toBeLessThan(
+      mean({ h: 71, v: 71 }, distinctSentenceShare),
+    );
     expect(mean({ h: 71, v: 71, coverage: dpa }, relevance)).toBeLessThan(mean({ h: 71, v: 71 }, relevance));
     // Neighbours closer to the coverage fare better than the target itself: the premise of RPS.
-    expect(mean({ h: 87, v: 50, coverage: dpa }, relevance)).toBeGreaterThan(mean({ h: 71, v: 71, coverage: dpa }, relevance));
+    expect(mean({ h: 87, v: 50, coverage: dpa }, relevance)).toBeGreaterThan(
+      mean({ h: 71, v: 71, coverage: dpa }, relevance),
+    );
   });
 
   it('honours max tokens with finish reason length', () => {
-    const reply = generateReply({ messages: ask({ h: 71, v: 71, question: QUESTIONS[1]!, seed: 0 }), maxTokens: 7, coverage: { fromDeg: -90, toDeg: 90 }, falloffDeg: 25 });
+    const reply = generateReply({
+      messages: ask({ h: 71, v: 71, question: QUESTIONS[1]!, seed: 0 }),
+      maxTokens: 7,
+      coverage: { fromDeg: -90, toDeg: 90 },
+      falloffDeg: 25,
+    });
     expect(reply.finishReason).toBe('length');
     expect(reply.completionTokens).toBeLessThanOrEqual(7);
   });

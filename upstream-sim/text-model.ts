@@ -57,7 +57,14 @@ export function generateReply(options: ReplyOptions): Reply {
   const competence = competenceAt(angleDeg, options);
   const temperature = options.temperature ?? 1;
   const random = mulberry32(
-    hash(JSON.stringify([options.messages, temperature > 0 ? (options.seed ?? null) : null, temperature, options.choiceIndex ?? 0])),
+    hash(
+      JSON.stringify([
+        options.messages,
+        temperature > 0 ? (options.seed ?? null) : null,
+        temperature,
+        options.choiceIndex ?? 0,
+      ]),
+    ),
   );
   const noise = Math.min(1.5, temperature);
 
@@ -78,7 +85,13 @@ export function generateReply(options: ReplyOptions): Reply {
   const full = paragraphs.join('\n\n');
   const limit = options.maxTokens ?? Number.POSITIVE_INFINITY;
   const { text, truncated } = truncateTokens(full, limit);
-  return { content: text, finishReason: truncated ? 'length' : 'stop', completionTokens: countTokens(text), angleDeg, competence };
+  return {
+    content: text,
+    finishReason: truncated ? 'length' : 'stop',
+    completionTokens: countTokens(text),
+    angleDeg,
+    competence,
+  };
 }
 
 /** 1 inside the coverage range, a Gaussian of the angular distance outside it. */

@@ -20,7 +20,14 @@ import type { PrefselConfig } from '../servers.js';
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PrefselConfig;
 const loaded = loadConfig(
   [
-    '--upstream-url', cfg.upstreamBaseUrl, '--strategy', cfg.strategy, '--device', 'cpu', '--port', '0',
+    '--upstream-url',
+    cfg.upstreamBaseUrl,
+    '--strategy',
+    cfg.strategy,
+    '--device',
+    'cpu',
+    '--port',
+    '0',
     ...(cfg.k ? ['--k', String(cfg.k)] : []),
     ...(cfg.maxConcurrentUpstream ? ['--max-concurrency', String(cfg.maxConcurrentUpstream)] : []),
   ],

@@ -12,11 +12,22 @@ afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
 describe('openai-compatible generator', () => {
-  const generator = () => createOpenAICompatibleGenerator({ baseUrl: `${sim.url}/`, apiKey: 'sk-sim', headers: { 'x-trace': 't1' } });
+  const generator = () =>
+    createOpenAICompatibleGenerator({ baseUrl: `${sim.url}/`, apiKey: 'sk-sim', headers: { 'x-trace': 't1' } });
 
   it('complete: posts the body unchanged (model mapped), never streaming, with auth and extra headers', async () => {
     const g = createOpenAICompatibleGenerator({ baseUrl: sim.url, apiKey: 'sk-sim', mapModel: (m) => `up-${m}` });
-    const params = { model: 'm', messages, temperature: 0.3, top_p: 0.9, max_tokens: 50, stop: ['\n\n'], seed: 5, user: 'u1', stream: true };
+    const params = {
+      model: 'm',
+      messages,
+      temperature: 0.3,
+      top_p: 0.9,
+      max_tokens: 50,
+      stop: ['\n\n'],
+      seed: 5,
+      user: 'u1',
+      stream: true,
+    };
     const completion = await g.complete(params);
     expect(completion.choices[0]!.message.content).toBeTruthy();
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
@@ -30,28 +41,37 @@ describe('openai-compatible generator', () => {
 
   it('maps an upstream error to UpstreamError with status, message and Retry-After, without retrying', async () => {
     sim.inject({ status: 429, retryAfterSeconds: 2, times: 1 });
-    const error = await generator().complete({ model: 'm', messages }).catch((e: unknown) => e);
+    const error = await generator()
+      .complete({ model: 'm', messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ upstreamStatus: 429, status: 429, headers: { 'retry-after': '2' } });
     expect((error as Error).message).toContain('Simulated upstream failure (429)');
     // The upstream's address is internal: clients must not learn it from an error message.
     expect((error as Error).message).not.toContain(new URL(sim.url).host);
     sim.inject({ status: 503, times: 1 });
-    const unavailable = await generator().complete({ model: 'm', messages }).catch((e: unknown) => e);
+    const unavailable = await generator()
+      .complete({ model: 'm', messages })
+      .catch((e: unknown) => e);
     expect(unavailable).toMatchObject({ upstreamStatus: 503, status: 502 });
     // hf would retry a 503 forever by default; we asked it not to.
     expect(sim.received).toHaveLength(2);
   });
 
   it('answers a path-like model id with a 400 naming the model, and sends nothing upstream', async () => {
-    const error = await generator().complete({ model: '/models/llama', messages }).catch((e: unknown) => e);
+    const error = await generator()
+      .complete({ model: '/models/llama', messages })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, param: 'model', code: 'invalid_model' });
     expect((error as Error).message).toMatch(/served-model-name/);
     expect(sim.received).toHaveLength(0);
   });
 
   it('maps TGI-style and plain error bodies; wrong key is a 401 from the upstream', async () => {
-    sim.inject({ status: 422, body: { error: 'Input validation error: max_tokens too large', error_type: 'validation' } });
+    sim.inject({
+      status: 422,
+      body: { error: 'Input validation error: max_tokens too large', error_type: 'validation' },
+    });
     await expect(generator().complete({ model: 'm', messages })).rejects.toThrow(/422: Input validation error/);
     const wrongKey = createOpenAICompatibleGenerator({ baseUrl: sim.url, apiKey: 'nope' });
     await expect(wrongKey.complete({ model: 'm', messages })).rejects.toMatchObject({ upstreamStatus: 401 });
@@ -59,13 +79,19 @@ describe('openai-compatible generator', () => {
 
   it('an unreachable upstream is an UpstreamError with null status', async () => {
     const g = createOpenAICompatibleGenerator({ baseUrl: 'http://127.0.0.1:1/v1' });
-    await expect(g.complete({ model: 'm', messages })).rejects.toMatchObject({ upstreamStatus: null, status: 502, code: 'upstream_unreachable' });
+    await expect(g.complete({ model: 'm', messages })).rejects.toMatchObject({
+      upstreamStatus: null,
+      status: 502,
+      code: 'upstream_unreachable',
+    });
   });
 
   it('an aborted signal rejects with the abort, not an UpstreamError, and the upstream sees the client leave', async () => {
     sim.inject({ stallMs: 60_000 });
     const controller = new AbortController();
-    const call = generator().complete({ model: 'm', messages }, { signal: controller.signal }).catch((e: unknown) => e);
+    const call = generator()
+      .complete({ model: 'm', messages }, { signal: controller.signal })
+      .catch((e: unknown) => e);
     await vi.waitFor(() => expect(sim.inFlight).toBe(1));
     controller.abort();
     const error = await call;

@@ -51,7 +51,9 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
   const mapModel = options.mapModel ?? ((model: string) => model);
   // Clients see this in error messages, so it names the kind of upstream, never its (internal) address; the URL
   // stays available to logs through the error's `cause`.
-  const where = baseUrl ? `(${options.name ?? 'openai-compatible'})` : `(Hugging Face provider ${options.provider ?? 'auto'})`;
+  const where = baseUrl
+    ? `(${options.name ?? 'openai-compatible'})`
+    : `(Hugging Face provider ${options.provider ?? 'auto'})`;
 
   /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
   function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
@@ -73,7 +75,9 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     // Our params are a superset of hf's ChatCompletionInput (wire-compatible); hf forwards unknown fields verbatim.
     const body = { ...params, model: mapModel(params.model) } as unknown as HfChatArgs;
     // hf validates the provider name at call time and throws an input error naming the valid ones.
-    return baseUrl ? { ...body, endpointUrl: baseUrl } : { ...body, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
+    return baseUrl
+      ? { ...body, endpointUrl: baseUrl }
+      : { ...body, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
   }
 
   const generator: Generator = {
@@ -133,7 +137,13 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       const body: unknown = await res.json().catch(() => undefined);
       if (!res.ok) throw upstreamError({ where, status: res.status, body, response: res });
       const data = (body as { data?: unknown } | undefined)?.data;
-      if (!Array.isArray(data)) throw upstreamError({ where, status: res.status, body: 'GET /models answered without a data array', response: res });
+      if (!Array.isArray(data))
+        throw upstreamError({
+          where,
+          status: res.status,
+          body: 'GET /models answered without a data array',
+          response: res,
+        });
       return data as Model[];
     };
   }
@@ -164,14 +174,24 @@ function toUpstreamError(err: unknown, context: ErrorContext): unknown {
   }
   if (err instanceof InferenceClientProviderOutputError) {
     // A 2xx whose body is not a chat completion: still the upstream's fault, so a bad gateway.
-    return new UpstreamError(`Upstream ${where} returned an invalid chat completion: ${err.message}`, response?.status ?? null, { cause: err });
+    return new UpstreamError(
+      `Upstream ${where} returned an invalid chat completion: ${err.message}`,
+      response?.status ?? null,
+      { cause: err },
+    );
   }
   const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
   return new UpstreamError(`Upstream ${where} is unreachable: ${reason}`, null, { cause: err });
 }
 
 /** One place that builds an `UpstreamError` from an upstream answer (status, OpenAI/TGI/plain body, Retry-After). */
-function upstreamError(options: { where: string; status: number; body: unknown; response: Response | undefined; cause?: unknown }): UpstreamError {
+function upstreamError(options: {
+  where: string;
+  status: number;
+  body: unknown;
+  response: Response | undefined;
+  cause?: unknown;
+}): UpstreamError {
   const { where, status, body, response } = options;
   const retryAfter = response?.headers.get('retry-after');
   return new UpstreamError(`Upstream ${where} answered ${status}: ${messageOf(body)}`, status, {

@@ -9,7 +9,13 @@ import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { readExtensionHeaders } from './headers.js';
 import { splitModelPrefix } from './model-prefix.js';
-import { chatRequestSchema, preferenceSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
+import {
+  chatRequestSchema,
+  preferenceSchema,
+  selectionSchema,
+  type SchemaLimits,
+  type SelectionFields,
+} from './request-schema.js';
 import { issuesToError } from './zod-issues.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
@@ -60,7 +66,8 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
     let headerPref: PreferenceInput | undefined;
     if (fromHeaders.preference !== undefined) {
       const r = headerPreference.safeParse(fromHeaders.preference);
-      if (!r.success) throw issuesToError(r.error.issues, { prefix: ['preference'], source: 'the X-Preference header' });
+      if (!r.success)
+        throw issuesToError(r.error.issues, { prefix: ['preference'], source: 'the X-Preference header' });
       headerPref = r.data;
     }
     let headerSel: SelectionFields = {};
@@ -81,7 +88,9 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
           : null;
     // Precedence: body, then headers (merged above), then the model's strategy prefix, then the server default.
     const prefixed = splitModelPrefix(body.model);
-    const strategy: StrategyName = passThrough ? 'none' : (selection.strategy ?? prefixed.strategy ?? options.defaults.strategy);
+    const strategy: StrategyName = passThrough
+      ? 'none'
+      : (selection.strategy ?? prefixed.strategy ?? options.defaults.strategy);
     const n = body.n ?? 1;
     if (strategy !== 'none') {
       const k = selection.k ?? options.defaults.k;

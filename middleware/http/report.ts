@@ -80,7 +80,11 @@ export function selectionReport(selection: Selection): SelectionReport {
     target: direction(selection.target),
     chosen: selection.chosen.index,
     candidates: selection.candidates.map(candidate),
-    timings: { generation_ms: Math.round(t.generationMs), scoring_ms: Math.round(t.scoringMs), total_ms: Math.round(t.totalMs) },
+    timings: {
+      generation_ms: Math.round(t.generationMs),
+      scoring_ms: Math.round(t.scoringMs),
+      total_ms: Math.round(t.totalMs),
+    },
   };
 }
 

@@ -28,7 +28,8 @@ function pickBranch(issue: Issue & { code: 'invalid_union' }): Issue | undefined
   const depth = (issues: Issue[]) => Math.max(...issues.map((i) => i.path.length));
   for (const branch of issue.errors) {
     if (branch.length === 0) continue;
-    if (!best || branch.length < best.length || (branch.length === best.length && depth(branch) > depth(best))) best = branch;
+    if (!best || branch.length < best.length || (branch.length === best.length && depth(branch) > depth(best)))
+      best = branch;
   }
   return best?.[0];
 }

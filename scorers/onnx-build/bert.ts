@@ -57,7 +57,8 @@ export function buildBertGraph(shape: BertShape, vocabSize: number): Uint8Array 
   const scale = g.constF(1 / Math.sqrt(dHead));
 
   for (let l = 0; l < layers; l++) {
-    const proj = (perm: number[]) => g.op('Transpose', [g.op('Reshape', [linear(g, x, randomDense(rng, H, H)), splitHeads])], { perm });
+    const proj = (perm: number[]) =>
+      g.op('Transpose', [g.op('Reshape', [linear(g, x, randomDense(rng, H, H)), splitHeads])], { perm });
     const q = proj([0, 2, 1, 3]); // [B,h,T,d]
     const k = proj([0, 2, 3, 1]); // [B,h,d,T]
     const v = proj([0, 2, 1, 3]);

@@ -6,7 +6,12 @@ import { DataType, decodeModel } from './proto.js';
 function tinyModel(): Uint8Array {
   const g = new GraphBuilder('tiny');
   const x = g.input('x', DataType.FLOAT, ['batch', 2]);
-  const y = linear(g, x, { weight: Float32Array.from([1, 2, 3, 4]), inDim: 2, outDim: 2, bias: Float32Array.from([0.5, -0.5]) });
+  const y = linear(g, x, {
+    weight: Float32Array.from([1, 2, 3, 4]),
+    inDim: 2,
+    outDim: 2,
+    bias: Float32Array.from([0.5, -0.5]),
+  });
   g.output(y, 'y', DataType.FLOAT, ['batch', 2]);
   g.output(gelu(g, layerNorm(g, y, 2)), 'z', DataType.FLOAT, ['batch', 2]);
   return g.build({ metadata: { purpose: 'test' } });

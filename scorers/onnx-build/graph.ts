@@ -38,15 +38,24 @@ function dataTypeOf(data: TensorData): DataTypeCode {
 export function tensor(name: string, data: TensorData, dims: readonly number[]): TensorMessage {
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw new TypeError(`Expected ${count} values for tensor \`${name}\` of shape [${dims.join(',')}], got ${data.length}`);
+    throw new TypeError(
+      `Expected ${count} values for tensor \`${name}\` of shape [${dims.join(',')}], got ${data.length}`,
+    );
   }
-  return { name, dims: [...dims], dataType: dataTypeOf(data), rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    name,
+    dims: [...dims],
+    dataType: dataTypeOf(data),
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 function attribute(name: string, value: AttrValue): AttributeMessage {
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number') {
-    return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
+    return Number.isInteger(value)
+      ? { name, type: AttributeType.INT, i: value }
+      : { name, type: AttributeType.FLOAT, f: value };
   }
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
   if ('f' in value) return { name, type: AttributeType.FLOAT, f: value.f };
@@ -127,7 +136,13 @@ export class GraphBuilder {
 
   #push(opType: string, inputs: readonly string[], outputs: string[], attrs: Record<string, AttrValue>): void {
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    this.#nodes.push({ name: `${opType}_${this.#nodes.length}`, opType, input: [...inputs], output: outputs, attribute: attribute_ });
+    this.#nodes.push({
+      name: `${opType}_${this.#nodes.length}`,
+      opType,
+      input: [...inputs],
+      output: outputs,
+      attribute: attribute_,
+    });
   }
 
   /** Serialises the graph as an ONNX model. */

@@ -12,7 +12,16 @@ export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, BOOL: 9 } as c
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** ONNX `AttributeProto.AttributeType` values. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 /** A `TensorProto` as a plain object (raw little-endian bytes; the compact form ONNX Runtime reads fastest). */
 export interface TensorMessage {

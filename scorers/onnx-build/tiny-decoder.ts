@@ -36,7 +36,10 @@ export function buildTinyDecoderGraph(opts: TinyDecoderOptions): Uint8Array {
   const g = new GraphBuilder('tiny_decoder_classifier');
   const ids = g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
-  let e = g.op('Gather', [g.initializer(randomNormal(rng, BUCKETS * H, 1), [BUCKETS, H]), g.op('Mod', [ids, g.constI64(BUCKETS)])]);
+  let e = g.op('Gather', [
+    g.initializer(randomNormal(rng, BUCKETS * H, 1), [BUCKETS, H]),
+    g.op('Mod', [ids, g.constI64(BUCKETS)]),
+  ]);
   if (opts.positionIds) {
     const pos = g.input('position_ids', DataType.INT64, ['batch', 'sequence']);
     const table = g.initializer(randomNormal(rng, 4096 * H, 0.5), [4096, H]);
@@ -44,7 +47,10 @@ export function buildTinyDecoderGraph(opts: TinyDecoderOptions): Uint8Array {
   }
   const m = g.op('Unsqueeze', [cast(g, mask, DataType.FLOAT), g.constI64([2])]);
   const axis = g.constI64(1);
-  const mean = g.op('Div', [g.op('CumSum', [g.op('Mul', [e, m]), axis]), g.op('Max', [g.op('CumSum', [m, axis]), g.constF(1)])]);
+  const mean = g.op('Div', [
+    g.op('CumSum', [g.op('Mul', [e, m]), axis]),
+    g.op('Max', [g.op('CumSum', [m, axis]), g.constF(1)]),
+  ]);
   const perToken = linear(g, g.op('Tanh', [mean]), randomDense(rng, H, L, 1)); // [B,T,L]
   const name = opts.outputName ?? 'logits';
   if (opts.pooling === 'tokens') {
@@ -52,7 +58,9 @@ export function buildTinyDecoderGraph(opts: TinyDecoderOptions): Uint8Array {
   } else {
     // transformers: last_non_pad = argmax(arange(T) * (input_ids != pad_token_id)).
     const notPad = cast(g, g.op('Not', [g.op('Equal', [ids, g.constI64(opts.padId)])]), DataType.FLOAT);
-    const ones = g.op('ConstantOfShape', [g.op('Shape', [ids])], { value: { tensor: tensor('one', Float32Array.of(1), [1]) } });
+    const ones = g.op('ConstantOfShape', [g.op('Shape', [ids])], {
+      value: { tensor: tensor('one', Float32Array.of(1), [1]) },
+    });
     const index = g.op('Sub', [g.op('CumSum', [ones, axis]), g.constF(1)]);
     const last = g.op('ArgMax', [g.op('Mul', [index, notPad])], { axis: 1, keepdims: 1 }); // [B,1]
     const batch = g.op('Slice', [g.op('Shape', [ids]), g.constI64([0]), g.constI64([1])]);
@@ -81,7 +89,10 @@ export async function writeTinyDecoderDir(dir: string, opts: TinyDecoderDirOptio
   await copyFile(src.tokenizer, join(dir, 'tokenizer.json'));
   const tokConfig = JSON.parse(await readFile(src.config, 'utf8')) as Record<string, unknown>;
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  await writeFile(join(dir, 'tokenizer_config.json'), json({ ...tokConfig, chat_template: opts.chatTemplate ?? LLAMA3_CHAT_TEMPLATE }));
+  await writeFile(
+    join(dir, 'tokenizer_config.json'),
+    json({ ...tokConfig, chat_template: opts.chatTemplate ?? LLAMA3_CHAT_TEMPLATE }),
+  );
   await writeFile(
     join(dir, 'config.json'),
     json({

@@ -45,11 +45,21 @@ export function wordpieceTokenizerJson(vocab: readonly string[]): Record<string,
       normalized: false,
       special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: special('[CLS]') }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: special('[SEP]') }],
+      single: [
+        { SpecialToken: special('[CLS]') },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: special('[SEP]') },
+      ],
       pair: [
         { SpecialToken: special('[CLS]') },
         { Sequence: { id: 'A', type_id: 0 } },

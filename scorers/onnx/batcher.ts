@@ -87,10 +87,20 @@ interface Job<P, R> {
   waiters: Array<{ call: Call<R>; index: number }>;
 }
 
-const defaults = { maxBatchSize: 32, maxBatchTokens: 16384, maxPadding: 0.1, minBatchTokens: 512, maxConcurrentBatches: 1, maxWaitMs: 2, maxQueue: 1024, name: 'Scorer queue' };
+const defaults = {
+  maxBatchSize: 32,
+  maxBatchTokens: 16384,
+  maxPadding: 0.1,
+  minBatchTokens: 512,
+  maxConcurrentBatches: 1,
+  maxWaitMs: 2,
+  maxQueue: 1024,
+  name: 'Scorer queue',
+};
 
 function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
+  if (!Number.isInteger(v) || v < min)
+    throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
   return v;
 }
 
@@ -117,14 +127,21 @@ export class DynamicBatcher<P, R> {
     positiveInt('maxBatchTokens', o.maxBatchTokens, 1);
     positiveInt('maxQueue', o.maxQueue, 1);
     positiveInt('maxConcurrentBatches', o.maxConcurrentBatches, 1);
-    if (!(o.maxPadding >= 0 && o.maxPadding < 1)) throw new TypeError(`Expected \`maxPadding\` to be in [0, 1), got \`${o.maxPadding}\``);
+    if (!(o.maxPadding >= 0 && o.maxPadding < 1))
+      throw new TypeError(`Expected \`maxPadding\` to be in [0, 1), got \`${o.maxPadding}\``);
     if (!(o.maxWaitMs >= 0)) throw new TypeError(`Expected \`maxWaitMs\` to be a number >= 0, got \`${o.maxWaitMs}\``);
     this.#opts = o;
   }
 
   /** Current counters. */
   get stats(): BatcherStats {
-    return { queued: this.#queuedItems, inFlight: this.#inFlight, batches: this.#batches, items: this.#items, deduplicated: this.#deduplicated };
+    return {
+      queued: this.#queuedItems,
+      inFlight: this.#inFlight,
+      batches: this.#batches,
+      items: this.#items,
+      deduplicated: this.#deduplicated,
+    };
   }
 
   /** Rejects every queued call with `reason` and refuses new ones; a running batch finishes. */
@@ -155,7 +172,13 @@ export class DynamicBatcher<P, R> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.#queuedItems + items.length > this.#opts.maxQueue) throw new OverloadedError(this.#opts.name);
     return new Promise<R[]>((resolve, reject) => {
-      const call: Call<R> = { results: new Array<R>(items.length), remaining: items.length, done: false, resolve, reject };
+      const call: Call<R> = {
+        results: new Array<R>(items.length),
+        remaining: items.length,
+        done: false,
+        resolve,
+        reject,
+      };
       const now = performance.now();
       items.forEach((item, index) => {
         const job = this.#queue.get(item.key) ?? { item, enqueuedAt: now, seq: this.#seq++, waiters: [] };
@@ -189,7 +212,8 @@ export class DynamicBatcher<P, R> {
         longest = Math.max(longest, job.item.tokens);
       }
       const waited = performance.now() - oldest;
-      const full = this.#queue.size >= this.#opts.maxBatchSize || this.#queue.size * longest >= this.#opts.maxBatchTokens;
+      const full =
+        this.#queue.size >= this.#opts.maxBatchSize || this.#queue.size * longest >= this.#opts.maxBatchTokens;
       if (!full && waited < this.#opts.maxWaitMs) {
         this.#timer ??= setTimeout(() => {
           this.#timer = undefined;
@@ -222,7 +246,8 @@ export class DynamicBatcher<P, R> {
     let real = max;
     const { maxBatchSize, maxBatchTokens, maxPadding, minBatchTokens } = this.#opts;
     const fits = (n: number, longest: number, tokens: number) =>
-      n * longest <= maxBatchTokens && (n * longest <= minBatchTokens || n * longest - tokens <= maxPadding * n * longest);
+      n * longest <= maxBatchTokens &&
+      (n * longest <= minBatchTokens || n * longest - tokens <= maxPadding * n * longest);
     while (hi - lo + 1 < maxBatchSize) {
       const n = hi - lo + 2;
       const l = lo > 0 ? jobs[lo - 1]!.item.tokens : undefined;
@@ -287,7 +312,14 @@ export class DynamicBatcher<P, R> {
       this.#inFlight -= items;
       this.#running--;
       try {
-        this.#opts.onBatch?.({ size: batch.length, items, paddedTokens: batch.length * longest, tokens, waitMs: started - oldest, runMs });
+        this.#opts.onBatch?.({
+          size: batch.length,
+          items,
+          paddedTokens: batch.length * longest,
+          tokens,
+          waitMs: started - oldest,
+          runMs,
+        });
       } catch {
         // A failing metrics hook must not stall the queue.
       }

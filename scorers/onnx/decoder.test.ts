@@ -13,13 +13,36 @@ import type { ScoreInput } from '../../core/ports.js';
 
 const quiet = { info() {}, warn() {} };
 const ARMO_PAD = 128256;
-const LABELS = ['helpsteer-helpfulness', 'helpsteer-correctness', 'helpsteer-coherence', 'helpsteer-complexity', 'helpsteer-verbosity'];
+const LABELS = [
+  'helpsteer-helpfulness',
+  'helpsteer-correctness',
+  'helpsteer-coherence',
+  'helpsteer-complexity',
+  'helpsteer-verbosity',
+];
 
 const chats: ScoreInput[] = [
   { messages: [{ role: 'user', content: 'Hello!' }], response: 'Hi there.' },
-  { messages: [{ role: 'user', content: 'Explain TCP slow start in one paragraph, please.' }], response: 'Slow start doubles the congestion window every round trip until it reaches the threshold, then grows linearly.' },
-  { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Name a colour.' }], response: 'Blue.' },
-  { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello! How can I help?' }, { role: 'user', content: 'Tell me a joke about cats and keyboards.' }], response: 'My cat walked on the keyboard and committed to main. Now the build is purr-fect.' },
+  {
+    messages: [{ role: 'user', content: 'Explain TCP slow start in one paragraph, please.' }],
+    response:
+      'Slow start doubles the congestion window every round trip until it reaches the threshold, then grows linearly.',
+  },
+  {
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Name a colour.' },
+    ],
+    response: 'Blue.',
+  },
+  {
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello! How can I help?' },
+      { role: 'user', content: 'Tell me a joke about cats and keyboards.' },
+    ],
+    response: 'My cat walked on the keyboard and committed to main. Now the build is purr-fect.',
+  },
 ];
 
 let root: string;
@@ -28,7 +51,12 @@ let tokenPooled: OnnxScorer;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'prefsel-dec-'));
   const a = await writeTinyDecoderDir(join(root, 'graph'), { pooling: 'graph', padId: ARMO_PAD, labels: LABELS });
-  const b = await writeTinyDecoderDir(join(root, 'tokens'), { pooling: 'tokens', padId: ARMO_PAD, labels: LABELS, positionIds: true });
+  const b = await writeTinyDecoderDir(join(root, 'tokens'), {
+    pooling: 'tokens',
+    padId: ARMO_PAD,
+    labels: LABELS,
+    positionIds: true,
+  });
   [graphPooled, tokenPooled] = await Promise.all([
     createOnnxScorer({ modelDir: a, device: 'cpu', logger: quiet }),
     createOnnxScorer({ modelDir: b, device: 'cpu', logger: quiet }),
@@ -44,7 +72,9 @@ describe('decoder family', () => {
     const { ids } = graphPooled.encode(chats[0]!);
     // <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|>
     // <|start_header_id|>assistant<|end_header_id|>\n\nHi there.<|eot_id|>  ("Hello"=9906 "!"=0 "Hi"=13347 " there"=1070 "."=13)
-    expect(ids).toEqual([128000, 128006, 882, 128007, 271, 9906, 0, 128009, 128006, 78191, 128007, 271, 13347, 1070, 13, 128009]);
+    expect(ids).toEqual([
+      128000, 128006, 882, 128007, 271, 9906, 0, 128009, 128006, 78191, 128007, 271, 13347, 1070, 13, 128009,
+    ]);
     expect(ids.at(-1)).toBe(LLAMA3_IDS.eot);
   });
 
@@ -92,7 +122,10 @@ describe('decoder truncation', () => {
   });
 
   it('Should cut an overlong response from its start, never its end', async () => {
-    const input = { messages: [{ role: 'user' as const, content: 'Count.' }], response: `${'one two three '.repeat(60)}and that is the END.` };
+    const input = {
+      messages: [{ role: 'user' as const, content: 'Count.' }],
+      response: `${'one two three '.repeat(60)}and that is the END.`,
+    };
     const cut = short.encode(input);
     expect(cut.ids.length).toBeLessThanOrEqual(40);
     const end = graphPooled.encode(input).ids.slice(-8);
@@ -138,7 +171,13 @@ describe('decoder sidecar', () => {
     });
     const scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet });
     try {
-      expect(scorer.encode(chats[0]!).ids.slice(-5)).toEqual([LLAMA3_IDS.eot, LLAMA3_IDS.startHeader, LLAMA3_IDS.assistant, LLAMA3_IDS.endHeader, LLAMA3_IDS.blankLine]);
+      expect(scorer.encode(chats[0]!).ids.slice(-5)).toEqual([
+        LLAMA3_IDS.eot,
+        LLAMA3_IDS.startHeader,
+        LLAMA3_IDS.assistant,
+        LLAMA3_IDS.endHeader,
+        LLAMA3_IDS.blankLine,
+      ]);
     } finally {
       await scorer.close();
     }

@@ -44,7 +44,13 @@ export function textOf(content: ChatContent): string {
   return content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
 }
 
-const ROLE_LABEL: Record<string, string> = { system: 'System', developer: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool' };
+const ROLE_LABEL: Record<string, string> = {
+  system: 'System',
+  developer: 'System',
+  user: 'User',
+  assistant: 'Assistant',
+  tool: 'Tool',
+};
 const label = (t: Turn) => ROLE_LABEL[t.role] ?? t.role;
 
 /** `Role: text` turns joined by blank lines. */
@@ -74,7 +80,10 @@ function encoderFor(opts: InputEncoderOptions): Encode {
     // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
     const add = spec.addSpecialTokens ?? false;
     return (turns, response) => {
-      const messages = [...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })), { role: 'assistant', content: response }];
+      const messages = [
+        ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
+        { role: 'assistant', content: response },
+      ];
       const text = template.render({ ...specialTokens, messages, add_generation_prompt: false });
       return { ids: tokenizer.encode(text, { add_special_tokens: add }).ids };
     };
@@ -89,7 +98,11 @@ function encoderFor(opts: InputEncoderOptions): Encode {
     };
   }
   return (turns, response) => {
-    const enc = tokenizer.encode(promptText(turns), { text_pair: response, add_special_tokens: true, return_token_type_ids: true });
+    const enc = tokenizer.encode(promptText(turns), {
+      text_pair: response,
+      add_special_tokens: true,
+      return_token_type_ids: true,
+    });
     return { ids: enc.ids, typeIds: enc.token_type_ids };
   };
 }
@@ -132,7 +145,10 @@ export function createInputEncoder(opts: InputEncoderOptions): (input: ScoreInpu
     key: e.typeIds ? `${e.ids.join(',')}|${e.typeIds.join(',')}` : e.ids.join(','),
   });
   return (input) => {
-    let turns: Turn[] = input.messages.map((m: ChatCompletionMessageParam) => ({ role: m.role, content: textOf(m.content) }));
+    let turns: Turn[] = input.messages.map((m: ChatCompletionMessageParam) => ({
+      role: m.role,
+      content: textOf(m.content),
+    }));
     const response = input.response;
     let enc = encode(turns, response);
     if (enc.ids.length <= max) return done(enc);
@@ -153,7 +169,8 @@ export function createInputEncoder(opts: InputEncoderOptions): (input: ScoreInpu
     const cut = smallestCut(response.length, (c) => cutResponse(c).ids.length <= max);
     enc = cutResponse(cut);
     // Template overhead alone may exceed a tiny budget; keep the end, which pooling reads.
-    if (enc.ids.length > max) enc = { ids: enc.ids.slice(-max), ...(enc.typeIds ? { typeIds: enc.typeIds.slice(-max) } : {}) };
+    if (enc.ids.length > max)
+      enc = { ids: enc.ids.slice(-max), ...(enc.typeIds ? { typeIds: enc.typeIds.slice(-max) } : {}) };
     return done(enc);
   };
 }

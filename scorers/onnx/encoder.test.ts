@@ -12,21 +12,35 @@ import type { OnnxScorer } from './scorer.js';
 import type { ScoreInput } from '../../core/ports.js';
 
 const quiet = { info() {}, warn() {} };
-const words = 'what is the capital of france paris it a city on seine river explain tcp slow start window grows ##s ##ing'.split(' ');
+const words =
+  'what is the capital of france paris it a city on seine river explain tcp slow start window grows ##s ##ing'.split(
+    ' ',
+  );
 const vocab = wordpieceVocab(words, 200);
 const id = (t: string) => vocab.indexOf(t);
 
 const inputs: ScoreInput[] = [
   { messages: [{ role: 'user', content: 'What is the capital of France?' }], response: 'Paris.' },
   { messages: [{ role: 'user', content: 'Explain TCP slow start.' }], response: 'The window grows.' },
-  { messages: [{ role: 'user', content: 'What is Paris?' }, { role: 'assistant', content: 'A city.' }, { role: 'user', content: 'On the Seine?' }], response: 'It is a city on the Seine river, the capital of France.' },
+  {
+    messages: [
+      { role: 'user', content: 'What is Paris?' },
+      { role: 'assistant', content: 'A city.' },
+      { role: 'user', content: 'On the Seine?' },
+    ],
+    response: 'It is a city on the Seine river, the capital of France.',
+  },
 ];
 
 let root: string;
 let scorer: OnnxScorer;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'prefsel-enc-'));
-  const dir = await writeBertModelDir(join(root, 'bert'), { layers: 1, hidden: 16, heads: 2, labels: ['quality', 'length'], maxPosition: 64 }, vocab);
+  const dir = await writeBertModelDir(
+    join(root, 'bert'),
+    { layers: 1, hidden: 16, heads: 2, labels: ['quality', 'length'], maxPosition: 64 },
+    vocab,
+  );
   scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet });
 });
 afterAll(async () => {
@@ -43,7 +57,9 @@ describe('encoder family', () => {
 
   it('Should encode (conversation, response) as a text pair with segment ids', () => {
     const enc = scorer.encode(inputs[0]!);
-    const expected = ['[CLS]', 'what', 'is', 'the', 'capital', 'of', 'france', '?', '[SEP]', 'paris', '.', '[SEP]'].map(id);
+    const expected = ['[CLS]', 'what', 'is', 'the', 'capital', 'of', 'france', '?', '[SEP]', 'paris', '.', '[SEP]'].map(
+      id,
+    );
     expect(enc.ids).toEqual(expected);
     expect(enc.typeIds).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
   });

@@ -19,7 +19,14 @@ export interface OutputTensor {
 }
 
 /** Metadata of one graph input or output. */
-export type ValueMeta = { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: ReadonlyArray<number | string> } | { readonly name: string; readonly isTensor: false };
+export type ValueMeta =
+  | {
+      readonly name: string;
+      readonly isTensor: true;
+      readonly type: string;
+      readonly shape: ReadonlyArray<number | string>;
+    }
+  | { readonly name: string; readonly isTensor: false };
 
 /** The graph's declared inputs and outputs. */
 export interface GraphMetadata {

@@ -22,7 +22,12 @@ export interface GraphIO {
 }
 
 /** Checks the session's inputs and outputs against what the scorer can feed and read. */
-export function resolveGraphIO(session: GraphMetadata, onnxPath: string, wanted: string | undefined, attributes: readonly AttributeSpec[]): GraphIO {
+export function resolveGraphIO(
+  session: GraphMetadata,
+  onnxPath: string,
+  wanted: string | undefined,
+  attributes: readonly AttributeSpec[],
+): GraphIO {
   const inputs = session.inputMetadata.map((m) => {
     if (!(KNOWN_INPUTS as readonly string[]).includes(m.name)) {
       throw new ModelLoadError(
@@ -35,18 +40,27 @@ export function resolveGraphIO(session: GraphMetadata, onnxPath: string, wanted:
     return { name: m.name as KnownInput, type } as const;
   });
   if (!inputs.some((i) => i.name === 'input_ids')) {
-    throw new ModelLoadError(onnxPath, `expected a graph input named \`input_ids\`, found ${session.inputNames.join(', ') || 'none'}`);
+    throw new ModelLoadError(
+      onnxPath,
+      `expected a graph input named \`input_ids\`, found ${session.inputNames.join(', ') || 'none'}`,
+    );
   }
   const output = wanted ?? (session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]);
   if (output === undefined || !session.outputNames.includes(output)) {
-    throw new ModelLoadError(onnxPath, `expected a graph output named \`${output ?? 'logits'}\`, found ${session.outputNames.join(', ') || 'none'}`);
+    throw new ModelLoadError(
+      onnxPath,
+      `expected a graph output named \`${output ?? 'logits'}\`, found ${session.outputNames.join(', ') || 'none'}`,
+    );
   }
   const meta = session.outputMetadata.find((m) => m.name === output);
   const last = meta?.isTensor ? meta.shape.at(-1) : undefined;
   const width = typeof last === 'number' && (meta?.isTensor ? meta.shape.length : 0) >= 2 ? last : undefined;
   const need = Math.max(...attributes.map((a) => a.index)) + 1;
   if (width !== undefined && width < need) {
-    throw new ModelLoadError(onnxPath, `graph output \`${output}\` has ${width} columns; the attributes need at least ${need}`);
+    throw new ModelLoadError(
+      onnxPath,
+      `graph output \`${output}\` has ${width} columns; the attributes need at least ${need}`,
+    );
   }
   return { inputs, output, ...(width === undefined ? {} : { outputWidth: width }) };
 }
@@ -69,7 +83,12 @@ export function buildFeeds(io: GraphIO, batch: readonly EncodedInput[], padId: n
       positions[base + c] = c;
     }
   });
-  const values: Record<KnownInput, number[]> = { input_ids: ids, attention_mask: mask, token_type_ids: types, position_ids: positions };
+  const values: Record<KnownInput, number[]> = {
+    input_ids: ids,
+    attention_mask: mask,
+    token_type_ids: types,
+    position_ids: positions,
+  };
   const feeds: Record<string, FeedTensor> = {};
   for (const { name, type } of io.inputs) {
     const data = type === 'int32' ? Int32Array.from(values[name]) : BigInt64Array.from(values[name], (v) => BigInt(v));
@@ -86,7 +105,11 @@ export function readRows(out: OutputTensor, batch: readonly EncodedInput[], onnx
   if (out.type !== 'float32') throw new ModelLoadError(onnxPath, `expected a float32 output, got ${out.type}`);
   const data = out.data as Float32Array;
   const dims = out.dims;
-  if (dims[0] !== batch.length) throw new ModelLoadError(onnxPath, `expected the output's first axis to be the batch (${batch.length}), got [${dims.join(', ')}]`);
+  if (dims[0] !== batch.length)
+    throw new ModelLoadError(
+      onnxPath,
+      `expected the output's first axis to be the batch (${batch.length}), got [${dims.join(', ')}]`,
+    );
   if (dims.length === 1) return batch.map((_, r) => data.subarray(r, r + 1));
   if (dims.length === 2) {
     const w = dims[1]!;

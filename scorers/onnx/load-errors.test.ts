@@ -18,7 +18,11 @@ let good: string;
 let n = 0;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'prefsel-load-'));
-  good = await writeBertModelDir(join(root, 'good'), { layers: 1, hidden: 8, heads: 2, labels: ['a', 'b'], maxPosition: 32 }, wordpieceVocab(['hello'], 100));
+  good = await writeBertModelDir(
+    join(root, 'good'),
+    { layers: 1, hidden: 8, heads: 2, labels: ['a', 'b'], maxPosition: 32 },
+    wordpieceVocab(['hello'], 100),
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -53,20 +57,74 @@ async function loadError(dir: string): Promise<ModelLoadError> {
 
 const edits: Array<[string, (dir: string) => void, RegExp, RegExp]> = [
   ['a missing config.json', (d) => rmSync(join(d, 'config.json')), /config\.json$/, /file not found/],
-  ['malformed JSON in config.json', (d) => writeFileSync(join(d, 'config.json'), '{"id2label": '), /config\.json$/, /valid JSON/],
-  ['a config without labels', (d) => writeFileSync(join(d, 'config.json'), '{"model_type":"bert"}'), /config\.json$/, /id2label.*num_labels/],
-  ['a bad id2label entry', (d) => writeFileSync(join(d, 'config.json'), '{"id2label":{"zero":"a"}}'), /config\.json$/, /id2label/],
+  [
+    'malformed JSON in config.json',
+    (d) => writeFileSync(join(d, 'config.json'), '{"id2label": '),
+    /config\.json$/,
+    /valid JSON/,
+  ],
+  [
+    'a config without labels',
+    (d) => writeFileSync(join(d, 'config.json'), '{"model_type":"bert"}'),
+    /config\.json$/,
+    /id2label.*num_labels/,
+  ],
+  [
+    'a bad id2label entry',
+    (d) => writeFileSync(join(d, 'config.json'), '{"id2label":{"zero":"a"}}'),
+    /config\.json$/,
+    /id2label/,
+  ],
   ['a missing tokenizer.json', (d) => rmSync(join(d, 'tokenizer.json')), /tokenizer\.json$/, /file not found/],
-  ['a missing ONNX graph', (d) => rmSync(join(d, 'onnx'), { recursive: true }), /model\.onnx$/, /onnx\/model\.onnx or model\.onnx/],
-  ['an invalid sidecar', (d) => writeFileSync(join(d, 'prefsel.json'), '{"family":"vision"}'), /prefsel\.json$/, /family/],
-  ['a sidecar attribute beyond the labels', (d) => writeFileSync(join(d, 'prefsel.json'), '{"attributes":[{"name":"x","index":7}]}'), /prefsel\.json$/, /index.*below 2/],
-  ['a graph input the scorer cannot feed', (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids', 'past_key_values.0.key'])), /model\.onnx$/, /past_key_values\.0\.key.*not supported/],
-  ['a graph without input_ids', (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['attention_mask'])), /model\.onnx$/, /input_ids/],
-  ['a graph without the named output', (d) => writeFileSync(join(d, 'prefsel.json'), '{"output":"rewards"}'), /model\.onnx$/, /output named `rewards`.*found logits/],
-  ['a graph with fewer columns than labels', (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids'], 'logits', 1)), /model\.onnx$/, /1 columns/],
+  [
+    'a missing ONNX graph',
+    (d) => rmSync(join(d, 'onnx'), { recursive: true }),
+    /model\.onnx$/,
+    /onnx\/model\.onnx or model\.onnx/,
+  ],
+  [
+    'an invalid sidecar',
+    (d) => writeFileSync(join(d, 'prefsel.json'), '{"family":"vision"}'),
+    /prefsel\.json$/,
+    /family/,
+  ],
+  [
+    'a sidecar attribute beyond the labels',
+    (d) => writeFileSync(join(d, 'prefsel.json'), '{"attributes":[{"name":"x","index":7}]}'),
+    /prefsel\.json$/,
+    /index.*below 2/,
+  ],
+  [
+    'a graph input the scorer cannot feed',
+    (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids', 'past_key_values.0.key'])),
+    /model\.onnx$/,
+    /past_key_values\.0\.key.*not supported/,
+  ],
+  [
+    'a graph without input_ids',
+    (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['attention_mask'])),
+    /model\.onnx$/,
+    /input_ids/,
+  ],
+  [
+    'a graph without the named output',
+    (d) => writeFileSync(join(d, 'prefsel.json'), '{"output":"rewards"}'),
+    /model\.onnx$/,
+    /output named `rewards`.*found logits/,
+  ],
+  [
+    'a graph with fewer columns than labels',
+    (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids'], 'logits', 1)),
+    /model\.onnx$/,
+    /1 columns/,
+  ],
   [
     'a decoder without a chat template',
-    (d) => writeFileSync(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')), model_type: 'llama' })),
+    (d) =>
+      writeFileSync(
+        join(d, 'config.json'),
+        JSON.stringify({ ...JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')), model_type: 'llama' }),
+      ),
     /tokenizer_config\.json$/,
     /chat_template/,
   ],

@@ -68,7 +68,10 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
     }
     for (const [k, v] of Object.entries(id2label)) {
       if (!/^\d+$/.test(k) || typeof v !== 'string') {
-        throw new ModelLoadError(path, `expected \`id2label\` entries like "0": "helpfulness", got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+        throw new ModelLoadError(
+          path,
+          `expected \`id2label\` entries like "0": "helpfulness", got ${JSON.stringify(k)}: ${JSON.stringify(v)}`,
+        );
       }
     }
   }
@@ -88,7 +91,10 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const config = checkConfig(configPath, (await readJson(dir, 'config.json', true))!);
   const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
-    throw new ModelLoadError(join(dir, 'tokenizer.json'), 'expected a Hugging Face tokenizers file with a `model` object');
+    throw new ModelLoadError(
+      join(dir, 'tokenizer.json'),
+      'expected a Hugging Face tokenizers file with a `model` object',
+    );
   }
   const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
   const rawSidecar = await readJson(dir, SIDECAR_FILE, false);
@@ -97,13 +103,19 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     const parsed = sidecarSchema.safeParse(rawSidecar);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new ModelLoadError(join(dir, SIDECAR_FILE), `invalid at \`${issue.path.join('.') || '(root)'}\`: ${issue.message}`);
+      throw new ModelLoadError(
+        join(dir, SIDECAR_FILE),
+        `invalid at \`${issue.path.join('.') || '(root)'}\`: ${issue.message}`,
+      );
     }
     sidecar = parsed.data;
   }
   const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
   if (onnxRel === undefined) {
-    throw new ModelLoadError(join(dir, ONNX_CANDIDATES[0]), `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`);
+    throw new ModelLoadError(
+      join(dir, ONNX_CANDIDATES[0]),
+      `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`,
+    );
   }
   return { dir, config, tokenizer, tokenizerConfig, sidecar, onnxPath: join(dir, onnxRel) };
 }

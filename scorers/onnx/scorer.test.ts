@@ -19,7 +19,11 @@ let dir: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'prefsel-scorer-'));
   const vocab = wordpieceVocab('the a cat dog sat on mat ran far away quickly slowly and then'.split(' '), 120);
-  dir = await writeBertModelDir(join(root, 'bert'), { layers: 2, hidden: 32, heads: 4, labels: ['x', 'y', 'z'], maxPosition: 128 }, vocab);
+  dir = await writeBertModelDir(
+    join(root, 'bert'),
+    { layers: 2, hidden: 32, heads: 4, labels: ['x', 'y', 'z'], maxPosition: 128 },
+    vocab,
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -36,7 +40,12 @@ function inputs(n: number, salt = 0): ScoreInput[] {
 describe('createOnnxScorer batching', () => {
   it('Should give the same scores under concurrent dynamic batching as one by one (1e-5)', async () => {
     const batches: BatchInfo[] = [];
-    const scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { maxBatchSize: 16, maxWaitMs: 5, onBatch: (b) => batches.push(b) } });
+    const scorer = await createOnnxScorer({
+      modelDir: dir,
+      device: 'cpu',
+      logger: quiet,
+      batching: { maxBatchSize: 16, maxWaitMs: 5, onBatch: (b) => batches.push(b) },
+    });
     try {
       const calls = Array.from({ length: 8 }, (_, c) => inputs(5, c));
       const together = await Promise.all(calls.map((call) => scorer.score(call)));
@@ -55,7 +64,12 @@ describe('createOnnxScorer batching', () => {
 
   it('Should give the same scores with batching disabled', async () => {
     const on = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet });
-    const off = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { enabled: false, maxBatchSize: 4 } });
+    const off = await createOnnxScorer({
+      modelDir: dir,
+      device: 'cpu',
+      logger: quiet,
+      batching: { enabled: false, maxBatchSize: 4 },
+    });
     try {
       const xs = inputs(10, 3);
       const [a, b] = await Promise.all([on.score(xs), off.score(xs)]);
@@ -80,7 +94,12 @@ describe('createOnnxScorer batching', () => {
 
   it('Should score identical (conversation, response) pairs once', async () => {
     const sizes: number[] = [];
-    const scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { maxWaitMs: 5, onBatch: (b) => sizes.push(b.size) } });
+    const scorer = await createOnnxScorer({
+      modelDir: dir,
+      device: 'cpu',
+      logger: quiet,
+      batching: { maxWaitMs: 5, onBatch: (b) => sizes.push(b.size) },
+    });
     try {
       const [one] = inputs(1);
       const [x, y] = await Promise.all([scorer.score([one!, one!, one!]), scorer.score([one!])]);
@@ -93,7 +112,12 @@ describe('createOnnxScorer batching', () => {
   });
 
   it('Should throw OverloadedError (429) when the queue is full', async () => {
-    const scorer = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { maxQueue: 8, maxWaitMs: 50 } });
+    const scorer = await createOnnxScorer({
+      modelDir: dir,
+      device: 'cpu',
+      logger: quiet,
+      batching: { maxQueue: 8, maxWaitMs: 50 },
+    });
     try {
       const first = scorer.score(inputs(6));
       const err = await scorer.score(inputs(6, 1)).catch((e: unknown) => e);
@@ -118,21 +142,24 @@ describe('createOnnxScorer batching', () => {
 });
 
 describe('createOnnxScorer devices', () => {
-  it.skipIf(cudaUnavailableReason() === undefined)('Should fall back to CPU with one warning when CUDA is asked for but missing', async () => {
-    const warn = vi.fn();
-    const info = vi.fn();
-    const scorer = await createOnnxScorer({ modelDir: dir, device: 'cuda', logger: { info, warn } });
-    try {
-      expect(scorer.info.executionProvider).toBe('cpu');
-      expect(warn).toHaveBeenCalledTimes(1);
-      expect(info).not.toHaveBeenCalled();
-      expect(String(warn.mock.calls[0]![0])).toMatch(/execution provider cpu.*CUDA/);
-      const [row] = await scorer.score(inputs(1));
-      expect(row).toHaveLength(3);
-    } finally {
-      await scorer.close();
-    }
-  });
+  it.skipIf(cudaUnavailableReason() === undefined)(
+    'Should fall back to CPU with one warning when CUDA is asked for but missing',
+    async () => {
+      const warn = vi.fn();
+      const info = vi.fn();
+      const scorer = await createOnnxScorer({ modelDir: dir, device: 'cuda', logger: { info, warn } });
+      try {
+        expect(scorer.info.executionProvider).toBe('cpu');
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(info).not.toHaveBeenCalled();
+        expect(String(warn.mock.calls[0]![0])).toMatch(/execution provider cpu.*CUDA/);
+        const [row] = await scorer.score(inputs(1));
+        expect(row).toHaveLength(3);
+      } finally {
+        await scorer.close();
+      }
+    },
+  );
 
   it('Should log exactly one info line for auto and report the active provider', async () => {
     const warn = vi.fn();

@@ -91,7 +91,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     });
   } catch (err) {
-    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new ModelLoadError(
+      files.onnxPath,
+      `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
   const session = executor;
   let io: GraphIO;
@@ -110,7 +114,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   try {
     const [row] = await runBatch([encodeOne(WARMUP)]);
     if (row === undefined || row.some((v) => Number.isNaN(v))) {
-      throw new ModelLoadError(files.onnxPath, `graph output \`${io.output}\` has fewer columns than the attributes need (${spec.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`);
+      throw new ModelLoadError(
+        files.onnxPath,
+        `graph output \`${io.output}\` has fewer columns than the attributes need (${spec.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`,
+      );
     }
   } catch (err) {
     await session.release();
@@ -121,7 +128,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const { enabled = true, ...batchOpts } = options.batching ?? {};
   const maxBatchSize = batchOpts.maxBatchSize ?? 32;
   const maxPadding = batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02);
-  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, { maxConcurrentBatches: executor.parallelism, ...batchOpts, maxPadding });
+  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
+    maxConcurrentBatches: executor.parallelism,
+    ...batchOpts,
+    maxPadding,
+  });
   let direct = { batches: 0, items: 0 };
   const directRuns = new Set<Promise<unknown>>();
   let closed = false;
@@ -135,7 +146,14 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       rows.push(...(await runBatch(chunk)));
       direct = { batches: direct.batches + 1, items: direct.items + chunk.length };
       const longest = Math.max(...chunk.map((c) => c.ids.length));
-      batchOpts.onBatch?.({ size: chunk.length, items: chunk.length, paddedTokens: chunk.length * longest, tokens: chunk.reduce((n, c) => n + c.ids.length, 0), waitMs: 0, runMs: performance.now() - started });
+      batchOpts.onBatch?.({
+        size: chunk.length,
+        items: chunk.length,
+        paddedTokens: chunk.length * longest,
+        tokens: chunk.reduce((n, c) => n + c.ids.length, 0),
+        waitMs: 0,
+        runMs: performance.now() - started,
+      });
     }
     return rows;
   };
@@ -145,11 +163,19 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   return {
     attributes: spec.attributes.map((a) => a.name),
-    info: { model: dir, executionProvider: executor.executionProvider, family: spec.family, maxLength: spec.maxLength, output: io.output },
+    info: {
+      model: dir,
+      executionProvider: executor.executionProvider,
+      family: spec.family,
+      maxLength: spec.maxLength,
+      output: io.output,
+    },
     aliases,
     spec,
     get stats() {
-      return enabled ? batcher.stats : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
+      return enabled
+        ? batcher.stats
+        : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
     },
     encode: encodeOne,
     async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
@@ -160,7 +186,9 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       try {
         encoded = inputs.map(encodeOne);
       } catch (err) {
-        throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, { cause: err });
+        throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       try {
         if (!enabled) {
@@ -168,9 +196,19 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           directRuns.add(run);
           return await run.finally(() => directRuns.delete(run));
         }
-        return await batcher.submit(encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })), signal);
+        return await batcher.submit(
+          encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })),
+          signal,
+        );
       } catch (err) {
-        if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError' || err.name === 'OverloadedError' || err.name === 'ScorerError')) throw err;
+        if (
+          err instanceof Error &&
+          (err.name === 'AbortError' ||
+            err.name === 'TimeoutError' ||
+            err.name === 'OverloadedError' ||
+            err.name === 'ScorerError')
+        )
+          throw err;
         if (signal?.aborted && err === signal.reason) throw err;
         throw new ScorerError(`Reward model run failed: ${(err as Error).message}`, { cause: err });
       }

@@ -14,7 +14,8 @@ const port = parentPort;
 if (port === null) throw new Error('session-worker.mjs must run as a worker thread');
 
 /** @param {any} m */
-const meta = (m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false });
+const meta = (m) =>
+  m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false };
 
 try {
   const ort = await import(workerData.ortUrl);

@@ -63,7 +63,8 @@ export interface CreateExecutorOptions {
  * puts `libonnxruntime_providers_cuda.so` beside the binding. Checking first avoids ONNX Runtime's native error spew.
  */
 export function cudaUnavailableReason(): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `the CUDA provider exists only for linux-x64, not ${process.platform}-${process.arch}`;
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return `the CUDA provider exists only for linux-x64, not ${process.platform}-${process.arch}`;
   try {
     const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
     const lib = join(dirname(pkg), 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so');
@@ -101,7 +102,9 @@ async function inProcess(onnxPath: string, ep: ExecutionProvider, threads: numbe
     },
     parallelism: 1,
     async run(feeds, output) {
-      const tensors = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, [...t.dims])]));
+      const tensors = Object.fromEntries(
+        Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, [...t.dims])]),
+      );
       const out = (await session.run(tensors, [output]))[output];
       if (out === undefined) throw new Error(`no \`${output}\` output`);
       const result = { type: out.type, data: (out.data as Float32Array).slice(), dims: [...out.dims] };
@@ -117,9 +120,13 @@ export async function createExecutor(onnxPath: string, opts: CreateExecutorOptio
   const cores = availableParallelism();
   const open = (ep: ExecutionProvider) => {
     const workers = opts.workers ?? (ep === 'cuda' ? 1 : cores);
-    const threads = opts.intraOpNumThreads ?? (ep === 'cpu' && workers > 1 ? Math.max(1, Math.floor(cores / workers)) : cores);
+    const threads =
+      opts.intraOpNumThreads ?? (ep === 'cpu' && workers > 1 ? Math.max(1, Math.floor(cores / workers)) : cores);
     const layout = `${Math.max(workers, 1)} ${workers === 0 ? 'in-thread session' : workers === 1 ? 'worker' : 'workers'} × ${threads} thread${threads === 1 ? '' : 's'}`;
-    const executor = workers === 0 ? inProcess(onnxPath, ep, threads) : createWorkerPool({ onnxPath, workers, sessionOptions: sessionOptions(ep, threads), executionProvider: ep });
+    const executor =
+      workers === 0
+        ? inProcess(onnxPath, ep, threads)
+        : createWorkerPool({ onnxPath, workers, sessionOptions: sessionOptions(ep, threads), executionProvider: ep });
     return { executor, layout };
   };
   if (opts.device !== 'cpu') {

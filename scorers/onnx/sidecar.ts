@@ -35,9 +35,17 @@ const attributeSchema = z.strictObject({
 
 const inputSchema = z.discriminatedUnion('type', [
   /** Render the conversation plus the response with a Jinja chat template (the tokenizer's unless overridden). */
-  z.strictObject({ type: z.literal('chat'), chatTemplate: z.string().min(1).optional(), addSpecialTokens: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('chat'),
+    chatTemplate: z.string().min(1).optional(),
+    addSpecialTokens: z.boolean().optional(),
+  }),
   /** A plain prompt string with `{prompt}`, `{conversation}` and `{response}` placeholders (the DPA reward model). */
-  z.strictObject({ type: z.literal('plain'), format: z.string().includes('{response}'), addSpecialTokens: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('plain'),
+    format: z.string().includes('{response}'),
+    addSpecialTokens: z.boolean().optional(),
+  }),
   /** A tokenizer text pair (conversation, response), as encoder reward models are trained. */
   z.strictObject({ type: z.literal('pair') }),
 ]);

@@ -11,8 +11,35 @@ import { SIDECAR_FILE } from './sidecar.js';
 import type { InputSpec, ModelFamily, SidecarAttribute } from './sidecar.js';
 
 /** `model_type`s of encoder (BERT-like) models; anything with a chat template is otherwise taken as a decoder. */
-const ENCODER_TYPES = new Set(['bert', 'roberta', 'xlm-roberta', 'camembert', 'deberta', 'deberta-v2', 'distilbert', 'electra', 'albert', 'mpnet', 'modernbert']);
-const DECODER_TYPES = new Set(['llama', 'mistral', 'mixtral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'phi', 'phi3', 'gpt2', 'gpt_neox', 'olmo', 'olmo2']);
+const ENCODER_TYPES = new Set([
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'electra',
+  'albert',
+  'mpnet',
+  'modernbert',
+]);
+const DECODER_TYPES = new Set([
+  'llama',
+  'mistral',
+  'mixtral',
+  'qwen2',
+  'qwen3',
+  'gemma',
+  'gemma2',
+  'gemma3',
+  'phi',
+  'phi3',
+  'gpt2',
+  'gpt_neox',
+  'olmo',
+  'olmo2',
+]);
 
 /** One exposed attribute: output column `index`, reported as `name`, normalised as `value · scale + offset`. */
 export interface AttributeSpec {
@@ -24,7 +51,8 @@ export interface AttributeSpec {
 }
 
 /** A chat input with its template resolved. */
-export type ResolvedInput = Exclude<InputSpec, { type: 'chat' }> | { type: 'chat'; chatTemplate: string; addSpecialTokens?: boolean };
+export type ResolvedInput =
+  Exclude<InputSpec, { type: 'chat' }> | { type: 'chat'; chatTemplate: string; addSpecialTokens?: boolean };
 
 /** The interpreted model. */
 export interface ModelSpec {
@@ -58,7 +86,8 @@ function familyOf(files: ModelFiles): ModelFamily {
 }
 
 function inputOf(files: ModelFiles, family: ModelFamily): ResolvedInput {
-  const declared = files.sidecar.input ?? (family === 'decoder' ? { type: 'chat' as const } : { type: 'pair' as const });
+  const declared =
+    files.sidecar.input ?? (family === 'decoder' ? { type: 'chat' as const } : { type: 'pair' as const });
   if (declared.type !== 'chat') return declared;
   const chatTemplate = declared.chatTemplate ?? chatTemplateOf(files);
   if (chatTemplate === undefined) {
@@ -74,7 +103,11 @@ function inputOf(files: ModelFiles, family: ModelFamily): ResolvedInput {
 function maxLengthOf(files: ModelFiles, override: number | undefined): number {
   if (override !== undefined) return override;
   if (files.sidecar.maxLength !== undefined) return files.sidecar.maxLength;
-  const limits = [files.tokenizerConfig.model_max_length, files.config.max_position_embeddings, files.config.n_positions].filter(
+  const limits = [
+    files.tokenizerConfig.model_max_length,
+    files.config.max_position_embeddings,
+    files.config.n_positions,
+  ].filter(
     // Tokenizers without a limit store 1e30 here; ignore such sentinels.
     (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e6,
   );
@@ -88,11 +121,17 @@ function attributesOf(files: ModelFiles, labels: readonly string[]): AttributeSp
   return declared.map((a) => {
     const byLabel = a.label === undefined ? -1 : labels.indexOf(a.label);
     if (a.label !== undefined && byLabel < 0) {
-      throw new ModelLoadError(where, `attribute \`${a.name}\`: label \`${a.label}\` is not in config.json id2label (${labels.join(', ')})`);
+      throw new ModelLoadError(
+        where,
+        `attribute \`${a.name}\`: label \`${a.label}\` is not in config.json id2label (${labels.join(', ')})`,
+      );
     }
     const index = a.index ?? (byLabel >= 0 ? byLabel : labels.indexOf(a.name));
     if (index < 0 || index >= labels.length) {
-      throw new ModelLoadError(where, `attribute \`${a.name}\`: expected an \`index\` below ${labels.length} or a \`label\` from config.json id2label`);
+      throw new ModelLoadError(
+        where,
+        `attribute \`${a.name}\`: expected an \`index\` below ${labels.length} or a \`label\` from config.json id2label`,
+      );
     }
     for (const n of [a.name, ...(a.aliases ?? [])]) {
       if (seen.has(n)) throw new ModelLoadError(where, `attribute name or alias \`${n}\` is used twice`);

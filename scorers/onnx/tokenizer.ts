@@ -19,7 +19,8 @@ export interface LoadedTokenizer {
 
 function tokenString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -29,7 +30,11 @@ export function loadTokenizer(files: ModelFiles): LoadedTokenizer {
   try {
     tokenizer = new Tokenizer(files.tokenizer, files.tokenizerConfig);
   } catch (err) {
-    throw new ModelLoadError(join(files.dir, 'tokenizer.json'), `could not build the tokenizer (${(err as Error).message})`, { cause: err });
+    throw new ModelLoadError(
+      join(files.dir, 'tokenizer.json'),
+      `could not build the tokenizer (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   const specialTokens: Record<string, string> = {};
   for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'sep_token', 'cls_token', 'mask_token']) {

@@ -37,7 +37,9 @@ const WORKER_URL = new URL('./session-worker.mjs', import.meta.url);
 
 function startWorker(opts: WorkerPoolOptions, ortUrl: string): Promise<{ worker: Worker; metadata: GraphMetadata }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions } });
+    const worker = new Worker(WORKER_URL, {
+      workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions },
+    });
     worker.once('error', reject);
     worker.once('message', (msg: { type: string; metadata?: GraphMetadata; message?: string }) => {
       worker.off('error', reject);
@@ -91,7 +93,8 @@ export async function createWorkerPool(opts: WorkerPoolOptions): Promise<Executo
       slot.job?.reject(err);
       slot.job = undefined;
       // With every worker gone nothing would ever run what is waiting: fail it instead of hanging.
-      if (slots.every((s) => s.dead)) for (const job of waiting.splice(0)) job.reject(new Error(`All session workers died: ${err.message}`));
+      if (slots.every((s) => s.dead))
+        for (const job of waiting.splice(0)) job.reject(new Error(`All session workers died: ${err.message}`));
     };
     slot.worker.on('error', die);
     slot.worker.on('exit', (code) => die(new Error(`session worker exited with code ${code}`)));

@@ -23,7 +23,11 @@ import { LLAMA3_IDS } from '../onnx-build/llama3.js';
 import type { VocabTables } from './vocab.js';
 
 /** Llama-3 special token ids the graph keys on. */
-const LLAMA3 = { firstSpecial: LLAMA3_IDS.beginOfText, startHeader: LLAMA3_IDS.startHeader, endHeader: LLAMA3_IDS.endHeader } as const;
+const LLAMA3 = {
+  firstSpecial: LLAMA3_IDS.beginOfText,
+  startHeader: LLAMA3_IDS.startHeader,
+  endHeader: LLAMA3_IDS.endHeader,
+} as const;
 
 /** Attribute names, in output order. */
 export const REFERENCE_ATTRIBUTES = ['helpfulness', 'verbosity', 'coherence'] as const;
@@ -49,10 +53,15 @@ export function buildReferenceGraph(tables: VocabTables): Uint8Array {
   const safeDiv = (a: string, b: string) => div(a, g.op('Max', [b, one]));
   // Shift [B,T] left by one position, filling the end with 0 (value of the next token at each position).
   const batchShape = (last: number) =>
-    g.op('Concat', [g.op('Slice', [g.op('Shape', [ids]), g.constI64([0]), g.constI64([1])]), g.constI64([last])], { axis: 0 });
-  const zerosF = (last: number) => g.op('ConstantOfShape', [batchShape(last)], { value: { tensor: tensor('v', new Float32Array(1), [1]) } });
+    g.op('Concat', [g.op('Slice', [g.op('Shape', [ids]), g.constI64([0]), g.constI64([1])]), g.constI64([last])], {
+      axis: 0,
+    });
+  const zerosF = (last: number) =>
+    g.op('ConstantOfShape', [batchShape(last)], { value: { tensor: tensor('v', new Float32Array(1), [1]) } });
   const shiftLeft = (x: string, pad: string) =>
-    g.op('Concat', [g.op('Slice', [x, g.constI64([1]), g.constI64([Number.MAX_SAFE_INTEGER]), g.constI64([1])]), pad], { axis: 1 });
+    g.op('Concat', [g.op('Slice', [x, g.constI64([1]), g.constI64([Number.MAX_SAFE_INTEGER]), g.constI64([1])]), pad], {
+      axis: 1,
+    });
   const shiftRight = (x: string, pad: string) =>
     g.op('Concat', [pad, g.op('Slice', [x, g.constI64([0]), g.constI64([-1]), g.constI64([1])])], { axis: 1 });
 
@@ -89,15 +98,24 @@ export function buildReferenceGraph(tables: VocabTables): Uint8Array {
     mul(g.op('Min', [mul(precision, g.constF(3)), one]), g.constF(0.4)),
   ]);
   const saturation = (n: string, k: number) => not(g.op('Exp', [div(g.op('Neg', [n]), g.constF(k))]));
-  const helpfulness = mul(mul(saturation(nContent, 8), g.op('Add', [g.constF(0.15), mul(relevance, g.constF(0.85))])), g.constF(100));
+  const helpfulness = mul(
+    mul(saturation(nContent, 8), g.op('Add', [g.constF(0.15), mul(relevance, g.constF(0.85))])),
+    g.constF(100),
+  );
 
-  const verbosity = g.op('Min', [mul(g.op('Log', [g.op('Add', [nResponse, one])]), g.constF(100 / Math.log(513))), g.constF(100)]);
+  const verbosity = g.op('Min', [
+    mul(g.op('Log', [g.op('Add', [nResponse, one])]), g.constF(100 / Math.log(513))),
+    g.constF(100),
+  ]);
 
   const unigramRepeat = safeDiv(sub(nContent, sum(responseSeen)), nContent);
   const zeroCol = zerosF(1);
   const bigram = mul(response, shiftLeft(response, zeroCol));
   const nextCanon = shiftLeft(canon, cast(g, zeroCol, DataType.INT64));
-  const hash = g.op('Mod', [g.op('Add', [g.op('Mul', [canon, g.constI64(1009)]), nextCanon]), g.constI64(BIGRAM_BUCKETS)]);
+  const hash = g.op('Mod', [
+    g.op('Add', [g.op('Mul', [canon, g.constI64(1009)]), nextCanon]),
+    g.constI64(BIGRAM_BUCKETS),
+  ]);
   const nBigrams = sum(bigram);
   const bigramRepeat = safeDiv(sub(nBigrams, sum(present(scatterAdd(hash, bigram, BIGRAM_BUCKETS)))), nBigrams);
   const repeat = mul(g.op('Add', [unigramRepeat, bigramRepeat]), g.constF(0.5));

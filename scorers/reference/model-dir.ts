@@ -56,7 +56,10 @@ export async function referenceModelFiles(): Promise<Map<string, string | Uint8A
   return new Map<string, string | Uint8Array>([
     ['config.json', json(config)],
     ['tokenizer.json', tokenizerText],
-    ['tokenizer_config.json', json({ ...tokConfig, chat_template: LLAMA3_CHAT_TEMPLATE, pad_token: '<|end_of_text|>' })],
+    [
+      'tokenizer_config.json',
+      json({ ...tokConfig, chat_template: LLAMA3_CHAT_TEMPLATE, pad_token: '<|end_of_text|>' }),
+    ],
     ['prefsel.json', json(sidecar)],
     ['onnx/model.onnx', onnx],
   ]);
@@ -83,7 +86,10 @@ export interface EnsureReferenceModelOptions {
  * Safe under concurrency: each builder writes a private temporary directory and renames it into place.
  * @param dir Target directory. @default '.models/reference'
  */
-export async function ensureReferenceModel(dir = DEFAULT_REFERENCE_DIR, options: EnsureReferenceModelOptions = {}): Promise<string> {
+export async function ensureReferenceModel(
+  dir = DEFAULT_REFERENCE_DIR,
+  options: EnsureReferenceModelOptions = {},
+): Promise<string> {
   const target = resolve(dir);
   if (!options.force && (await isCurrent(target))) return target;
   const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;

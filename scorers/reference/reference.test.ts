@@ -7,14 +7,21 @@ import type { OnnxScorer } from '../onnx/scorer.js';
 import { ensureReferenceModel } from './model-dir.js';
 
 const quiet = { info() {}, warn() {} };
-const question = { role: 'user' as const, content: 'What is the capital of France, and why did Paris become important historically?' };
+const question = {
+  role: 'user' as const,
+  content: 'What is the capital of France, and why did Paris become important historically?',
+};
 const ask = (response: string) => ({ messages: [question], response });
 
 let dir: string;
 let scorer: OnnxScorer;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'prefsel-ref-'));
-  scorer = await createOnnxScorer({ modelDir: await ensureReferenceModel(join(dir, 'reference')), device: 'cpu', logger: quiet });
+  scorer = await createOnnxScorer({
+    modelDir: await ensureReferenceModel(join(dir, 'reference')),
+    device: 'cpu',
+    logger: quiet,
+  });
 });
 afterAll(async () => {
   await scorer.close();
@@ -41,7 +48,9 @@ describe('reference reward model', () => {
   it('Should rate repetition as less coherent', async () => {
     const [varied, repeated] = await scorer.score([
       ask('Paris is the capital because the kings settled there and trade followed the river.'),
-      ask('Paris is the capital. Paris is the capital. Paris is the capital. Paris is the capital. Paris is the capital.'),
+      ask(
+        'Paris is the capital. Paris is the capital. Paris is the capital. Paris is the capital. Paris is the capital.',
+      ),
     ]);
     expect(repeated![2]).toBeLessThan(varied![2]! - 20);
   });
@@ -58,7 +67,8 @@ describe('reference reward model', () => {
 
   it('Should keep every attribute within 0–100 and score an empty response 0', async () => {
     const rows = await scorer.score([ask(''), ask('word '.repeat(2000))]);
-    for (const row of rows) for (const v of row) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(100);
+    for (const row of rows)
+      for (const v of row) (expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(100));
     expect(rows[0]).toEqual([0, 0, 0]);
   });
 
@@ -66,7 +76,10 @@ describe('reference reward model', () => {
     const again = await ensureReferenceModel(join(dir, 'reference'));
     expect(again).toBe(join(dir, 'reference'));
     const other = await ensureReferenceModel(join(dir, 'other'));
-    const hash = (d: string) => createHash('sha256').update(readFileSync(join(d, 'onnx', 'model.onnx'))).digest('hex');
+    const hash = (d: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(d, 'onnx', 'model.onnx')))
+        .digest('hex');
     expect(hash(other)).toBe(hash(again));
   });
 });

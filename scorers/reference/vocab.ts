@@ -45,7 +45,9 @@ export function buildVocabTables(vocab: Readonly<Record<string, number>>, size: 
   const canonical = Int32Array.from({ length: size }, (_, i) => i);
   const firstByWord = new Map<string, number>();
   // Visit ids in ascending order so the canonical id does not depend on the JSON's key order.
-  const entries = Object.entries(vocab).filter(([, id]) => id >= 0 && id < size).sort((a, b) => a[1] - b[1]);
+  const entries = Object.entries(vocab)
+    .filter(([, id]) => id >= 0 && id < size)
+    .sort((a, b) => a[1] - b[1]);
   for (const [token, id] of entries) {
     const word = wordOf(token);
     if (!isContent(word)) continue;

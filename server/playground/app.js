@@ -1,6 +1,14 @@
 // The playground's controller: sends one chat request with `return_candidates: true` and renders the answer,
 // timings, plot, candidate list and details. Model text is only ever set as textContent, never as HTML.
-import { controls, finishControls, loadInfo, loadModels, preferenceBody, radioValue, wireControls } from './controls.js';
+import {
+  controls,
+  finishControls,
+  loadInfo,
+  loadModels,
+  preferenceBody,
+  radioValue,
+  wireControls,
+} from './controls.js';
 import { prefersZoom, renderPlot } from './plot.js';
 import { describeDirection, fmtMs, normalizeSelection, pickAxes } from './report.js';
 
@@ -8,7 +16,9 @@ const $ = (id) => document.getElementById(id);
 const STRATEGY_NAMES = { rps: 'RPS', best_of_n: 'Best-of-N', none: 'None' };
 const state = { report: null, axes: null, selected: null, controller: null };
 const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-const setStatus = (text) => { $('status').textContent = text; };
+const setStatus = (text) => {
+  $('status').textContent = text;
+};
 const node = (tag, props) => Object.assign(document.createElement(tag), props);
 
 function authHeaders() {
@@ -19,7 +29,10 @@ function authHeaders() {
 // ---- request ---------------------------------------------------------------------------------------------------
 
 function showError(title, detail) {
-  $('error').replaceChildren(node('strong', { textContent: title }), ...(detail ? [node('p', { textContent: detail })] : []));
+  $('error').replaceChildren(
+    node('strong', { textContent: title }),
+    ...(detail ? [node('p', { textContent: detail })] : []),
+  );
   $('error').hidden = false;
   $('error').scrollIntoView({ block: 'nearest' });
 }
@@ -36,7 +49,12 @@ function requestBody(prompt, preference) {
     model: $('model').value.trim(),
     messages: [{ role: 'user', content: prompt }],
     preference,
-    selection: { strategy: radioValue('strategy'), k: Number($('k').value), radius_deg: Number($('radius').value), return_candidates: true },
+    selection: {
+      strategy: radioValue('strategy'),
+      k: Number($('k').value),
+      radius_deg: Number($('radius').value),
+      return_candidates: true,
+    },
   };
   const maxTokens = Number($('max-tokens').value);
   if (maxTokens > 0) body.max_tokens = maxTokens;
@@ -58,7 +76,11 @@ async function send() {
   state.controller = new AbortController();
   setBusy(true);
   const { strategy, k } = body.selection;
-  setStatus(strategy === 'none' ? 'Generating one answer…' : `Generating and scoring ${k} candidates (${STRATEGY_NAMES[strategy]})…`);
+  setStatus(
+    strategy === 'none'
+      ? 'Generating one answer…'
+      : `Generating and scoring ${k} candidates (${STRATEGY_NAMES[strategy]})…`,
+  );
   $('status').scrollIntoView({ block: 'nearest' });
   const started = performance.now();
   try {
@@ -70,12 +92,19 @@ async function send() {
     });
     const text = await res.text();
     let json = null;
-    try { json = JSON.parse(text); } catch { /* shown raw below */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* shown raw below */
+    }
     if (!res.ok || !json || json.error) {
       // The OpenAI error shape: { error: { message, type, param, code } }; anything else is shown raw.
       const e = json?.error ?? {};
       const facts = [e.type, e.code, e.param ? `param: ${e.param}` : null].filter(Boolean).join(' · ');
-      showError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${facts ? ` — ${facts}` : ''}`, e.message ?? (text.slice(0, 500) || 'The server sent no body.'));
+      showError(
+        `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${facts ? ` — ${facts}` : ''}`,
+        e.message ?? (text.slice(0, 500) || 'The server sent no body.'),
+      );
       return void setStatus(`Request failed with HTTP ${res.status}.`);
     }
     render(json, performance.now() - started, k);
@@ -124,18 +153,31 @@ function render(json, roundTripMs, requestedK) {
     scored ? `projection ${fmt(chosen.projection, 3)}` : null,
     chosen?.direction ? describeDirection(chosen.direction, { short: true }) : null,
     json.model,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const u = json.usage ?? report?.usage;
   const byStatus = {};
   for (const c of report?.candidates ?? []) byStatus[c.status] = (byStatus[c.status] ?? 0) + 1;
-  fillFacts($('metrics'), [
-    ['Generation', fmtMs(report?.timings.generationMs)],
-    ['Scoring', fmtMs(report?.timings.scoringMs)],
-    ['Total (server)', fmtMs(report?.timings.totalMs)],
-    ['Round trip', fmtMs(roundTripMs)],
-    ['Tokens', u ? [String(u.total_tokens), `${u.prompt_tokens} in + ${u.completion_tokens} out`] : '–'],
-    ['Candidates', report ? Object.entries(byStatus).map(([st, n]) => `${n} ${st}`).join(' · ') : '–'],
-  ], true);
+  fillFacts(
+    $('metrics'),
+    [
+      ['Generation', fmtMs(report?.timings.generationMs)],
+      ['Scoring', fmtMs(report?.timings.scoringMs)],
+      ['Total (server)', fmtMs(report?.timings.totalMs)],
+      ['Round trip', fmtMs(roundTripMs)],
+      ['Tokens', u ? [String(u.total_tokens), `${u.prompt_tokens} in + ${u.completion_tokens} out`] : '–'],
+      [
+        'Candidates',
+        report
+          ? Object.entries(byStatus)
+              .map(([st, n]) => `${n} ${st}`)
+              .join(' · ')
+          : '–',
+      ],
+    ],
+    true,
+  );
   $('answer').hidden = false;
   if (report) {
     controls.attributes = report.attributes;
@@ -147,14 +189,22 @@ function render(json, roundTripMs, requestedK) {
     drawList();
   }
   // The neighbourhood may hold fewer distinct directions than k (the authors' 5° grid within θmax), so say so.
-  const asked = requestedK > 0 && report && report.strategy !== 'none' && report.candidates.length < requestedK ? ` (${requestedK} requested)` : '';
-  const count = report ? `${report.candidates.length} candidate${report.candidates.length === 1 ? '' : 's'}${asked}, ` : '';
+  const asked =
+    requestedK > 0 && report && report.strategy !== 'none' && report.candidates.length < requestedK
+      ? ` (${requestedK} requested)`
+      : '';
+  const count = report
+    ? `${report.candidates.length} candidate${report.candidates.length === 1 ? '' : 's'}${asked}, `
+    : '';
   setStatus(`Done in ${fmtMs(roundTripMs)}: ${count}chosen answer shown.`);
   $('answer').scrollIntoView({ block: 'nearest' });
 }
 
 function fillAxisSelects() {
-  for (const [i, id] of [[0, 'axis-x'], [1, 'axis-y']]) {
+  for (const [i, id] of [
+    [0, 'axis-x'],
+    [1, 'axis-y'],
+  ]) {
     $(id).replaceChildren(...state.report.attributes.map((a) => new Option(a, a, false, a === state.axes[i])));
   }
   $('col-x').textContent = state.axes[0];
@@ -196,7 +246,9 @@ function onPoint(c, el, how) {
   if (how === 'select') return select(c, false);
   const snippet = c.text.length > 220 ? `${c.text.slice(0, 220)}…` : c.text;
   tip.replaceChildren(
-    node('strong', { textContent: `#${c.index + 1}${c.chosen ? ' · chosen' : ''} · projection ${fmt(c.projection, 3)}` }),
+    node('strong', {
+      textContent: `#${c.index + 1}${c.chosen ? ' · chosen' : ''} · projection ${fmt(c.projection, 3)}`,
+    }),
     node('span', { textContent: snippet || '(no text)' }),
   );
   tip.hidden = false;
@@ -216,7 +268,14 @@ function select(c, fromList) {
   fillFacts($('details-facts'), [
     ['Status', c.status + (c.error ? `: ${c.error.message}${c.error.status ? ` (HTTP ${c.error.status})` : ''}` : '')],
     ['Direction', describeDirection(c.direction)],
-    ['Scores', c.scores ? Object.entries(c.scores).map(([a, v]) => `${a} ${fmt(v, 3)}`).join(' · ') : null],
+    [
+      'Scores',
+      c.scores
+        ? Object.entries(c.scores)
+            .map(([a, v]) => `${a} ${fmt(v, 3)}`)
+            .join(' · ')
+        : null,
+    ],
     ['Projection', fmt(c.projection, 3)],
     ['Rank', Number.isFinite(c.rank) ? String(c.rank + 1) : null],
     ['Latency', fmtMs(c.latencyMs)],
@@ -226,7 +285,8 @@ function select(c, fromList) {
   $('details-text').textContent = c.text || '(no text)';
   $('details').hidden = false;
   drawList();
-  for (const g of $('plot').querySelectorAll('.pt')) g.classList.toggle('selected', g.dataset.index === String(c.index));
+  for (const g of $('plot').querySelectorAll('.pt'))
+    g.classList.toggle('selected', g.dataset.index === String(c.index));
   $('details').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   // From the list, focus follows to the panel; from the plot it stays on the point so arrowing through continues.
   if (fromList) $('details').focus({ preventScroll: true });
@@ -234,13 +294,22 @@ function select(c, fromList) {
 
 // ---- start-up --------------------------------------------------------------------------------------------------
 
-$('ask').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+$('ask').addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
 $('cancel').addEventListener('click', () => state.controller?.abort());
 $('prompt').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); }
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    send();
+  }
 });
 $('api-key').addEventListener('change', () => loadModels(authHeaders()));
-for (const [i, id] of [[0, 'axis-x'], [1, 'axis-y']]) {
+for (const [i, id] of [
+  [0, 'axis-x'],
+  [1, 'axis-y'],
+]) {
   $(id).addEventListener('change', () => {
     state.axes[i] = $(id).value;
     fillAxisSelects();

@@ -33,7 +33,11 @@ function renderDial(svg, { angleDeg, radiusDeg, showWedge }) {
   if (showWedge && radiusDeg > 0) {
     const [ax, ay] = pt(angleDeg - radiusDeg);
     const [bx, by] = pt(angleDeg + radiusDeg);
-    svgEl('path', { class: 'dial-wedge', d: `M0,0 L${ax},${ay} A${R},${R} 0 ${radiusDeg > 90 ? 1 : 0} 0 ${bx},${by} z` }, svg);
+    svgEl(
+      'path',
+      { class: 'dial-wedge', d: `M0,0 L${ax},${ay} A${R},${R} 0 ${radiusDeg > 90 ? 1 : 0} 0 ${bx},${by} z` },
+      svg,
+    );
   }
   const [tx, ty] = pt(angleDeg, R - 5);
   svgEl('line', { class: 'dial-hand', x1: 0, y1: 0, x2: tx, y2: ty }, svg);
@@ -65,7 +69,13 @@ function buildWeightSliders() {
     const label = Object.assign(document.createElement('label'), { htmlFor: id, textContent: `${a} ` });
     const out = document.createElement('output');
     out.htmlFor = id;
-    const input = Object.assign(document.createElement('input'), { type: 'range', id, min: '-1', max: '1', step: '0.05' });
+    const input = Object.assign(document.createElement('input'), {
+      type: 'range',
+      id,
+      min: '-1',
+      max: '1',
+      step: '0.05',
+    });
     input.value = String(controls.weights[a] ?? 0);
     out.textContent = Number(input.value).toFixed(2);
     input.addEventListener('input', () => {
@@ -108,7 +118,8 @@ export async function loadInfo() {
     if (!res.ok) return;
     const info = await res.json();
     if (Array.isArray(info.attributes) && info.attributes.length) controls.attributes = [...info.attributes];
-    if (Array.isArray(info.angleAttributes) && info.angleAttributes.length === 2) controls.anglePair = [...info.angleAttributes];
+    if (Array.isArray(info.angleAttributes) && info.angleAttributes.length === 2)
+      controls.anglePair = [...info.angleAttributes];
     const maxK = info.limits?.maxK;
     if (Number.isInteger(maxK) && maxK >= 1) $('k').max = String(maxK);
     const d = info.defaults ?? {};
@@ -116,7 +127,9 @@ export async function loadInfo() {
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);
     const radio = document.querySelector(`input[name="strategy"][value="${d.strategy}"]`);
     if (radio) radio.checked = true;
-  } catch { /* the page's defaults stand */ }
+  } catch {
+    /* the page's defaults stand */
+  }
 }
 
 /** Suggests models from `GET /v1/models` and starts with the first; the field stays free text either way. */
@@ -127,7 +140,9 @@ export async function loadModels(headers) {
     const ids = ((await res.json()).data ?? []).map((m) => m.id).filter(Boolean);
     $('model-list').replaceChildren(...ids.map((id) => new Option(id, id)));
     if (!$('model').value && ids[0]) $('model').value = ids[0];
-  } catch { /* free text only */ }
+  } catch {
+    /* free text only */
+  }
 }
 
 /** Wires the preference and selection inputs; call once, then `loadInfo()` and `finishControls()`. */
@@ -140,11 +155,15 @@ export function wireControls() {
   const drag = (e) => {
     if (e.type !== 'pointerdown' && !(e.buttons & 1)) return;
     const box = dial.getBoundingClientRect();
-    const deg = (Math.atan2(box.top + box.height / 2 - e.clientY, e.clientX - (box.left + box.width / 2)) * 180) / Math.PI;
+    const deg =
+      (Math.atan2(box.top + box.height / 2 - e.clientY, e.clientX - (box.left + box.width / 2)) * 180) / Math.PI;
     $('angle').value = String(Math.round(Math.max(-90, Math.min(90, deg))));
     refreshPreference();
   };
-  dial.addEventListener('pointerdown', (e) => { dial.setPointerCapture(e.pointerId); drag(e); });
+  dial.addEventListener('pointerdown', (e) => {
+    dial.setPointerCapture(e.pointerId);
+    drag(e);
+  });
   dial.addEventListener('pointermove', drag);
 }
 

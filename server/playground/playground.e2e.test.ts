@@ -17,14 +17,21 @@ import { loadConfig } from '../config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const inCI = process.env.CI === 'true';
 const haveChromium = existsSync(CHROMIUM);
 const skip = !haveChromium && !inCI;
-if (skip) console.warn(`playground e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium); in CI it must run.`);
+if (skip)
+  console.warn(`playground e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium); in CI it must run.`);
 
 /** The wire report's fields this test reads (middleware/http/report.ts). */
 interface WireSelection {
@@ -78,7 +85,9 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
     expect(await page.getAttribute('#k', 'max')).toBe('16');
     // Every form control has an accessible name (a <label> or aria-label).
     const unlabelled = await page.$$eval('input, select, textarea', (els) =>
-      els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.id || e.outerHTML),
+      els
+        .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label'))
+        .map((e) => e.id || e.outerHTML),
     );
     expect(unlabelled).toEqual([]);
     await page.fill('#prompt', 'How do I keep a sourdough starter alive?');

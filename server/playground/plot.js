@@ -26,7 +26,8 @@ function niceTicks(min, max, count = 5) {
   // 1-2-5 steps only: a 2.5 step would need one more decimal than its neighbours to print exactly.
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const ticks = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step)
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   return { ticks, digits: Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) };
 }
 
@@ -46,8 +47,14 @@ function makeFrame(points, target, zoom) {
     : { x: 0, y: 0 };
   const spread = points.length ? Math.max(...points.map((p) => Math.hypot(p.x - centre.x, p.y - centre.y)), 1e-6) : 1;
   const tn = Math.hypot(target.x, target.y) || 1;
-  const anchor = zoom ? { x: centre.x - (target.x / tn) * spread * 1.6, y: centre.y - (target.y / tn) * spread * 1.6 } : { x: 0, y: 0 };
-  const rayLength = zoom ? spread * 3 : points.length ? Math.max(...points.map((p) => Math.hypot(p.x, p.y)), 1e-6) * 1.1 : 1;
+  const anchor = zoom
+    ? { x: centre.x - (target.x / tn) * spread * 1.6, y: centre.y - (target.y / tn) * spread * 1.6 }
+    : { x: 0, y: 0 };
+  const rayLength = zoom
+    ? spread * 3
+    : points.length
+      ? Math.max(...points.map((p) => Math.hypot(p.x, p.y)), 1e-6) * 1.1
+      : 1;
   // The frame holds the points, the anchor and a ray's reach along the target.
   const allX = [...xs, anchor.x, anchor.x + (target.x / tn) * rayLength];
   const allY = [...ys, anchor.y, anchor.y + (target.y / tn) * rayLength];
@@ -82,7 +89,16 @@ function placeLabels(items) {
   const boxes = items.map((it) => ({ x0: it.px - 7, x1: it.px + 7, y0: it.py - 7, y1: it.py + 7 }));
   const outside = (b) => b.x0 < 2 || b.x1 > W - 2 || b.y0 < 2 || b.y1 > H - 2;
   const hits = (b) => outside(b) || boxes.some((o) => b.x0 < o.x1 && b.x1 > o.x0 && b.y0 < o.y1 && b.y1 > o.y0);
-  const spots = [[10, -8], [10, 16], [-10, -8], [-10, 16], [0, -14], [0, 24], [16, 4], [-16, 4]];
+  const spots = [
+    [10, -8],
+    [10, 16],
+    [-10, -8],
+    [-10, 16],
+    [0, -14],
+    [0, 24],
+    [16, 4],
+    [-16, 4],
+  ];
   for (const it of items) {
     const w = it.text.length * 6.6;
     let chosen = null;
@@ -113,7 +129,12 @@ function drawAxes(svg, f, axes) {
   if (f.x0 <= 0 && f.x1 >= 0) svgEl('line', { class: 'zero', x1: f.x(0), x2: f.x(0), y1: M.t, y2: H - M.b }, g);
   if (f.y0 <= 0 && f.y1 >= 0) svgEl('line', { class: 'zero', x1: M.l, x2: W - M.r, y1: f.y(0), y2: f.y(0) }, g);
   svgEl('rect', { class: 'frame', x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b }, g);
-  svgEl('text', { class: 'axis-label', x: M.l + (W - M.l - M.r) / 2, y: H - 10, 'text-anchor': 'middle' }, g, `${axes[0]} score →`);
+  svgEl(
+    'text',
+    { class: 'axis-label', x: M.l + (W - M.l - M.r) / 2, y: H - 10, 'text-anchor': 'middle' },
+    g,
+    `${axes[0]} score →`,
+  );
   const yl = svgEl('text', { class: 'axis-label', 'text-anchor': 'middle' }, g, `${axes[1]} score →`);
   yl.setAttribute('transform', `translate(16 ${M.t + (H - M.t - M.b) / 2}) rotate(-90)`);
 }
@@ -133,8 +154,14 @@ function ray(g, f, dir, cls, withHead) {
 /** Wires a point's pointer, focus and keyboard events to `onPoint(c, el, 'enter' | 'leave' | 'select')`. */
 function bindPoint(g, c, ownRay, onPoint) {
   // Hovering or focusing a point also lights up the direction it was generated under.
-  const enter = () => { ownRay?.classList.add('lit'); onPoint(c, g, 'enter'); };
-  const leave = () => { ownRay?.classList.remove('lit'); onPoint(c, g, 'leave'); };
+  const enter = () => {
+    ownRay?.classList.add('lit');
+    onPoint(c, g, 'enter');
+  };
+  const leave = () => {
+    ownRay?.classList.remove('lit');
+    onPoint(c, g, 'leave');
+  };
   g.addEventListener('pointerenter', enter);
   g.addEventListener('pointerleave', leave);
   g.addEventListener('focus', enter);
@@ -162,9 +189,23 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
   svg.setAttribute('height', String(H));
   svg.replaceChildren();
   const defs = svgEl('defs', {}, svg);
-  const head = svgEl('marker', { id: 'head', viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+  const head = svgEl(
+    'marker',
+    {
+      id: 'head',
+      viewBox: '0 0 10 10',
+      refX: 8,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    },
+    defs,
+  );
   svgEl('path', { d: 'M0,0 L10,5 L0,10 z', class: 'head' }, head);
-  svgEl('clipPath', { id: 'clip' }, defs).appendChild(svgEl('rect', { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b }));
+  svgEl('clipPath', { id: 'clip' }, defs).appendChild(
+    svgEl('rect', { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b }),
+  );
 
   const points = report.candidates
     .filter((c) => c.scores && Number.isFinite(c.scores[axes[0]]) && Number.isFinite(c.scores[axes[1]]))
@@ -180,11 +221,25 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
   if (chosen && tn > 1e-9) {
     const along = { x: -target.y / tn, y: target.x / tn };
     const L = (f.x1 - f.x0) * 2;
-    svgEl('line', { class: 'iso', x1: f.x(chosen.x - along.x * L), y1: f.y(chosen.y - along.y * L), x2: f.x(chosen.x + along.x * L), y2: f.y(chosen.y + along.y * L) }, body);
+    svgEl(
+      'line',
+      {
+        class: 'iso',
+        x1: f.x(chosen.x - along.x * L),
+        y1: f.y(chosen.y - along.y * L),
+        x2: f.x(chosen.x + along.x * L),
+        y2: f.y(chosen.y + along.y * L),
+      },
+      body,
+    );
   }
   const rays = new Map();
   for (const c of report.candidates) {
-    if (c.direction) rays.set(c.index, ray(body, f, inPlane(c.direction.weights, axes), `ray${c.status === 'ok' ? '' : ' ray-failed'}`, false).line);
+    if (c.direction)
+      rays.set(
+        c.index,
+        ray(body, f, inPlane(c.direction.weights, axes), `ray${c.status === 'ok' ? '' : ' ray-failed'}`, false).line,
+      );
   }
   const labels = [];
   if (report.target && tn > 1e-9) {
@@ -192,7 +247,12 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
     const angle = report.target.angleDeg;
     const text = `target${Number.isFinite(angle) ? ` ${Math.round(angle)}°` : ''}`;
     const node = svgEl('text', { class: 'target-label' }, svg, text);
-    labels.push({ px: f.x(r.end.x), py: f.y(r.end.y), text, place: (p) => placeText(node, f.x(r.end.x), f.y(r.end.y), p) });
+    labels.push({
+      px: f.x(r.end.x),
+      py: f.y(r.end.y),
+      text,
+      place: (p) => placeText(node, f.x(r.end.x), f.y(r.end.y), p),
+    });
   }
 
   const pts = svgEl('g', { class: 'points' }, svg);
@@ -200,11 +260,18 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
   for (const p of points) {
     const { c } = p;
     const [px, py] = [f.x(p.x), f.y(p.y)];
-    const g = svgEl('g', {
-      class: `pt${c.chosen ? ' chosen' : ''}${selected === c.index ? ' selected' : ''}`,
-      tabindex: 0, role: 'button', 'data-index': c.index, transform: `translate(${px} ${py})`,
-      'aria-label': `Candidate ${c.index + 1}${c.chosen ? ', chosen' : ''}: ${axes[0]} ${fmt(p.x)}, ${axes[1]} ${fmt(p.y)}, projection ${fmt(c.projection, 3)}`,
-    }, pts);
+    const g = svgEl(
+      'g',
+      {
+        class: `pt${c.chosen ? ' chosen' : ''}${selected === c.index ? ' selected' : ''}`,
+        tabindex: 0,
+        role: 'button',
+        'data-index': c.index,
+        transform: `translate(${px} ${py})`,
+        'aria-label': `Candidate ${c.index + 1}${c.chosen ? ', chosen' : ''}: ${axes[0]} ${fmt(p.x)}, ${axes[1]} ${fmt(p.y)}, projection ${fmt(c.projection, 3)}`,
+      },
+      pts,
+    );
     svgEl('circle', { class: 'hit', r: 14 }, g);
     svgEl('circle', { class: 'dot', r: c.chosen ? 7 : 6 }, g);
     bindPoint(g, c, rays.get(c.index), onPoint);
@@ -213,16 +280,27 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
     labels.push({ px, py, text, place: (pl) => placeText(node, px, py, pl) });
   }
   if (chosen) {
-    const ring = svgEl('g', { class: 'chosen-mark', transform: `translate(${f.x(chosen.x)} ${f.y(chosen.y)})`, 'aria-hidden': 'true' }, svg);
+    const ring = svgEl(
+      'g',
+      { class: 'chosen-mark', transform: `translate(${f.x(chosen.x)} ${f.y(chosen.y)})`, 'aria-hidden': 'true' },
+      svg,
+    );
     svgEl('circle', { class: 'halo', r: 12 }, ring);
   }
   // Chosen and target labels first: they matter most, so they get the best spots.
-  labels.sort((a, b) => Number(b.text.includes('chosen') || b.text.startsWith('target')) - Number(a.text.includes('chosen') || a.text.startsWith('target')));
+  labels.sort(
+    (a, b) =>
+      Number(b.text.includes('chosen') || b.text.startsWith('target')) -
+      Number(a.text.includes('chosen') || a.text.startsWith('target')),
+  );
   placeLabels(labels);
 
   const unscored = report.candidates.length - points.length;
-  const parts = [`${points.length} candidate${points.length === 1 ? '' : 's'} at their ${axes[0]} and ${axes[1]} scores; both axes share one scale, so angles are true.`];
-  if (zoom) parts.push('Zoomed: rays start behind the candidates, not at the origin; projection differences are unchanged.');
+  const parts = [
+    `${points.length} candidate${points.length === 1 ? '' : 's'} at their ${axes[0]} and ${axes[1]} scores; both axes share one scale, so angles are true.`,
+  ];
+  if (zoom)
+    parts.push('Zoomed: rays start behind the candidates, not at the origin; projection differences are unchanged.');
   if (unscored) parts.push(`${unscored} without scores (failed, excluded or not scored) appear in the list only.`);
   if (report.attributes.length > 2) parts.push('Directions are projected onto this plane.');
   return { caption: parts.join(' ') };

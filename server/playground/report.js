@@ -91,9 +91,17 @@ export function fmtMs(ms) {
  */
 export function describeDirection(d, { short = false } = {}) {
   if (!d) return 'none (no directive)';
-  const offset = Number.isFinite(d.offsetDeg) ? (d.offsetDeg < 0.05 ? 'the target' : `${d.offsetDeg.toFixed(1)}° from target`) : '';
+  const offset = Number.isFinite(d.offsetDeg)
+    ? d.offsetDeg < 0.05
+      ? 'the target'
+      : `${d.offsetDeg.toFixed(1)}° from target`
+    : '';
   const angle = Number.isFinite(d.angleDeg) ? `${Math.round(d.angleDeg)}°` : '';
   if (short) return angle ? `${angle}${offset ? ` (${offset})` : ''}` : offset || '–';
-  const what = angle || Object.entries(d.weights).map(([a, v]) => `${a} ${v.toFixed(2)}`).join(', ');
+  const what =
+    angle ||
+    Object.entries(d.weights)
+      .map(([a, v]) => `${a} ${v.toFixed(2)}`)
+      .join(', ');
   return offset ? `${what} (${offset})` : what;
 }

@@ -32,7 +32,12 @@ describe('playgroundRoutes', () => {
       const text = await res.text();
       for (const m of text.matchAll(/from '\.\/([\w-]+\.js)'/g)) pending.push(`/playground/${m[1]}`);
     }
-    expect([...seen].sort()).toEqual(['/playground/app.js', '/playground/controls.js', '/playground/plot.js', '/playground/report.js']);
+    expect([...seen].sort()).toEqual([
+      '/playground/app.js',
+      '/playground/controls.js',
+      '/playground/plot.js',
+      '/playground/report.js',
+    ]);
   });
 
   it('Should serve the stylesheet as CSS', async () => {

@@ -72,7 +72,8 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
   const { selector } = options;
   if (!selector) return null;
   const [a, b] = selector.attributes;
-  const angleAttributes = options.angleAttributes ?? (a !== undefined && b !== undefined ? ([a, b] as const) : undefined);
+  const angleAttributes =
+    options.angleAttributes ?? (a !== undefined && b !== undefined ? ([a, b] as const) : undefined);
   return {
     attributes: selector.attributes,
     ...(angleAttributes ? { angleAttributes } : {}),
@@ -117,7 +118,14 @@ export function playgroundRoutes(options: PlaygroundOptions = {}): Hono {
   routes.get('/playground/info.json', function playgroundInfo(c) {
     if (!info) {
       return c.json(
-        { error: { message: 'No selector was given to the playground.', type: 'invalid_request_error', param: null, code: 'not_found' } },
+        {
+          error: {
+            message: 'No selector was given to the playground.',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'not_found',
+          },
+        },
         404,
       );
     }

@@ -32,7 +32,9 @@ export function modelRoutes(options: ModelRoutesOptions): Hono {
 
   async function list(signal: AbortSignal): Promise<Model[]> {
     const models = await served(signal);
-    const prefixed = models.flatMap((m) => prefixedModelIds(m.id).map((id): Model => ({ ...m, id, owned_by: 'prefsel' })));
+    const prefixed = models.flatMap((m) =>
+      prefixedModelIds(m.id).map((id): Model => ({ ...m, id, owned_by: 'prefsel' })),
+    );
     return [...models, ...prefixed];
   }
 
@@ -41,7 +43,8 @@ export function modelRoutes(options: ModelRoutesOptions): Hono {
   app.get('/models/:id{.+}', async (c) => {
     const id = c.req.param('id');
     const model = (await list(c.req.raw.signal)).find((m) => m.id === id);
-    if (!model) throw new NotFoundError(`The model \`${id}\` does not exist.`, { code: 'model_not_found', param: 'model' });
+    if (!model)
+      throw new NotFoundError(`The model \`${id}\` does not exist.`, { code: 'model_not_found', param: 'model' });
     return c.json(model);
   });
   return app;
