@@ -137,6 +137,32 @@ export class ScorerError extends PrefselError {
   }
 }
 
+/** How a remote scorer failed: a bad answer or no answer (502), no endpoint up (503), no answer in time (504). */
+export type RemoteScorerFailure = 'bad_gateway' | 'unavailable' | 'timeout';
+
+const REMOTE_STATUS: Record<RemoteScorerFailure, 502 | 503 | 504> = { bad_gateway: 502, unavailable: 503, timeout: 504 };
+
+/**
+ * 502/503/504: a remote scorer (a KServe/Triton, vLLM or TEI server) failed. The message names the scorer as the
+ * configuration names it, never an endpoint's address, which is internal.
+ */
+export class RemoteScorerError extends PrefselError {
+  readonly status: 502 | 503 | 504;
+  readonly type = 'server_error';
+  /** The scorer's configured name. */
+  readonly scorer: string;
+  readonly failure: RemoteScorerFailure;
+  constructor(scorer: string, failure: RemoteScorerFailure, message: string, options: PrefselErrorOptions = {}) {
+    super(message, `scorer_${failure}`, {
+      ...options,
+      ...(failure === 'unavailable' ? { headers: { 'retry-after': '5', ...options.headers } } : {}),
+    });
+    this.status = REMOTE_STATUS[failure];
+    this.scorer = scorer;
+    this.failure = failure;
+  }
+}
+
 /** A model directory or configuration that cannot be loaded; thrown at start-up, names the file and what was expected. */
 export class ModelLoadError extends PrefselError {
   readonly status = 500;

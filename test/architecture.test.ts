@@ -19,7 +19,12 @@ const allowed: Record<string, readonly string[]> = {
 };
 
 /** Concrete implementations only the composition root may import. */
-const concrete = ['scorers/onnx/', 'scorers/reference/', 'middleware/generators/', 'upstream-sim/'];
+const concrete = ['scorers/onnx/', 'scorers/reference/', 'scorers/remote/', 'middleware/generators/', 'upstream-sim/'];
+/**
+ * Shared pieces of a concrete folder that another concrete scorer may use: remote scorers read a model directory's
+ * text side (tokenizer, chat template, labels) exactly as the embedded scorer does, from one module.
+ */
+const shared: Record<string, readonly string[]> = { 'scorers/remote/': ['scorers/onnx/model-text.ts'] };
 const compositionRoot = 'server/compose.ts';
 /** Entry files that only re-export, so embedding users can import concrete pieces by name. */
 const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'server/index.ts', 'index.ts'];
@@ -63,7 +68,8 @@ describe('architecture', () => {
       ({ from, to }) =>
         from !== compositionRoot &&
         !entryFiles.includes(from) &&
-        concrete.some((prefix) => to.startsWith(prefix) && !from.startsWith(prefix)),
+        concrete.some((prefix) => to.startsWith(prefix) && !from.startsWith(prefix)) &&
+        !Object.entries(shared).some(([user, files]) => from.startsWith(user) && files.includes(to)),
     );
     expect(bad).toEqual([]);
   });

@@ -71,31 +71,45 @@ export function promptText(turns: readonly Turn[]): string {
 }
 
 type Encode = (turns: readonly Turn[], response: string) => { ids: number[]; typeIds?: number[] };
+type Format = (turns: readonly Turn[], response: string) => string;
 
-function encoderFor(opts: InputEncoderOptions): Encode {
-  const { tokenizer, specialTokens } = opts.tokenizer;
-  const spec = opts.input;
-  if (spec.type === 'chat') {
-    const template = new Template(spec.chatTemplate);
-    // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
-    const add = spec.addSpecialTokens ?? false;
+/** Chat and plain inputs are one text; `pair` inputs are a tokenizer text pair and have none. */
+function formatterFor(input: ResolvedInput, specialTokens: Readonly<Record<string, string>>): Format | undefined {
+  if (input.type === 'chat') {
+    const template = new Template(input.chatTemplate);
     return (turns, response) => {
       const messages = [
         ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
         { role: 'assistant', content: response },
       ];
-      const text = template.render({ ...specialTokens, messages, add_generation_prompt: false });
-      return { ids: tokenizer.encode(text, { add_special_tokens: add }).ids };
+      return template.render({ ...specialTokens, messages, add_generation_prompt: false });
     };
   }
-  if (spec.type === 'plain') {
-    const add = spec.addSpecialTokens ?? true;
+  if (input.type === 'plain') {
+    const format = input.format;
     return (turns, response) => {
       const values: Record<string, string> = { prompt: promptText(turns), conversation: transcript(turns), response };
       // One pass, so a `{response}` typed by a user inside the prompt is not substituted again.
-      const text = spec.format.replace(/\{(prompt|conversation|response)\}/g, (_, k: string) => values[k] ?? '');
-      return { ids: tokenizer.encode(text, { add_special_tokens: add }).ids };
+      return format.replace(/\{(prompt|conversation|response)\}/g, (_, k: string) => values[k] ?? '');
     };
+  }
+  return undefined;
+}
+
+/** Whether the tokenizer adds its special tokens to a formatted text: not for chat templates, which write them. */
+function addsSpecialTokens(input: ResolvedInput): boolean {
+  if (input.type === 'chat') return input.addSpecialTokens ?? false;
+  if (input.type === 'plain') return input.addSpecialTokens ?? true;
+  return true;
+}
+
+function encoderFor(opts: InputEncoderOptions): Encode {
+  const { tokenizer, specialTokens } = opts.tokenizer;
+  const format = formatterFor(opts.input, specialTokens);
+  if (format) {
+    // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
+    const add = addsSpecialTokens(opts.input);
+    return (turns, response) => ({ ids: tokenizer.encode(format(turns, response), { add_special_tokens: add }).ids });
   }
   return (turns, response) => {
     const enc = tokenizer.encode(promptText(turns), {
@@ -104,6 +118,41 @@ function encoderFor(opts: InputEncoderOptions): Encode {
       return_token_type_ids: true,
     });
     return { ids: enc.ids, typeIds: enc.token_type_ids };
+  };
+}
+
+const toTurns = (input: ScoreInput): Turn[] =>
+  input.messages.map((m: ChatCompletionMessageParam) => ({ role: m.role, content: textOf(m.content) }));
+
+/**
+ * The model text of one (conversation, response) pair, untruncated, for servers that tokenize themselves (a Triton
+ * ensemble, TEI): the chat template or plain format the embedded scorer would tokenize.
+ * @returns undefined for `pair` inputs, which are two texts (see {@link pairTexts}).
+ */
+export function createTextFormatter(
+  input: ResolvedInput,
+  specialTokens: Readonly<Record<string, string>>,
+): ((input: ScoreInput) => string) | undefined {
+  const format = formatterFor(input, specialTokens);
+  return format && ((i) => format(toTurns(i), i.response));
+}
+
+/** The two texts of a `pair` input: the conversation as a prompt, and the response. */
+export function pairTexts(input: ScoreInput): [string, string] {
+  return [promptText(toTurns(input)), input.response];
+}
+
+/**
+ * Tokenizes an already formatted text as the embedded scorer would (special tokens as the input spec says) and,
+ * when it is too long, keeps its last `maxLength` tokens: the response and the template's closing tokens, which
+ * last-token pooling reads, are at the end. What a v2 server that tokenizes does with the text it is sent.
+ */
+export function createTextEncoder(opts: InputEncoderOptions): (text: string) => EncodedInput {
+  const add = addsSpecialTokens(opts.input);
+  return (text) => {
+    const ids = opts.tokenizer.tokenizer.encode(text, { add_special_tokens: add }).ids;
+    const kept = ids.length > opts.maxLength ? ids.slice(-opts.maxLength) : ids;
+    return { ids: kept, key: kept.join(',') };
   };
 }
 
@@ -145,10 +194,7 @@ export function createInputEncoder(opts: InputEncoderOptions): (input: ScoreInpu
     key: e.typeIds ? `${e.ids.join(',')}|${e.typeIds.join(',')}` : e.ids.join(','),
   });
   return (input) => {
-    let turns: Turn[] = input.messages.map((m: ChatCompletionMessageParam) => ({
-      role: m.role,
-      content: textOf(m.content),
-    }));
+    let turns: Turn[] = toTurns(input);
     const response = input.response;
     let enc = encode(turns, response);
     if (enc.ids.length <= max) return done(enc);

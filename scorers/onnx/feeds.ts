@@ -65,10 +65,18 @@ export function resolveGraphIO(
   return { inputs, output, ...(width === undefined ? {} : { outputWidth: width }) };
 }
 
-/** Builds the feeds for `batch`: right padding to the longest sequence, filled with `padId`. */
-export function buildFeeds(io: GraphIO, batch: readonly EncodedInput[], padId: number): Record<string, FeedTensor> {
+/**
+ * Builds the feeds for `batch`: right padding to the longest sequence (or to `width` when that is longer, as a
+ * remote client pads to length buckets), filled with `padId`.
+ */
+export function buildFeeds(
+  io: Pick<GraphIO, 'inputs'>,
+  batch: readonly EncodedInput[],
+  padId: number,
+  width = 1,
+): Record<string, FeedTensor> {
   const rows = batch.length;
-  const cols = Math.max(1, ...batch.map((b) => b.ids.length));
+  const cols = Math.max(width, ...batch.map((b) => b.ids.length));
   const size = rows * cols;
   const ids = new Array<number>(size).fill(padId);
   const mask = new Array<number>(size).fill(0);
@@ -126,6 +134,6 @@ export function readRows(out: OutputTensor, batch: readonly EncodedInput[], onnx
 }
 
 /** Selects and normalises the exposed attributes of one raw row. */
-export function project(row: Float32Array, attributes: readonly AttributeSpec[]): number[] {
+export function project(row: ArrayLike<number>, attributes: readonly AttributeSpec[]): number[] {
   return attributes.map((a) => (row[a.index] ?? Number.NaN) * a.scale + a.offset);
 }

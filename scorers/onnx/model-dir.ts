@@ -24,6 +24,9 @@ export interface HfConfig {
   [key: string]: unknown;
 }
 
+/** The text side of a model directory (configuration, tokenizer, sidecar): all that a client of a remote server needs. */
+export type ModelTextFiles = Omit<ModelFiles, 'onnxPath'>;
+
 /** Everything read from a model directory, before any interpretation. */
 export interface ModelFiles {
   /** The directory, as given. */
@@ -86,6 +89,22 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
 
 /** Reads and checks the files of a model directory (no ONNX Runtime involved). */
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const text = await readModelText(dir);
+  const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
+  if (onnxRel === undefined) {
+    throw new ModelLoadError(
+      join(dir, ONNX_CANDIDATES[0]),
+      `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`,
+    );
+  }
+  return { ...text, onnxPath: join(dir, onnxRel) };
+}
+
+/**
+ * Reads and checks a model directory without its graph: `config.json`, `tokenizer.json`, `tokenizer_config.json`,
+ * `prefsel.json`. A remote scorer tokenizes and names attributes from these while the graph runs elsewhere.
+ */
+export async function readModelText(dir: string): Promise<ModelTextFiles> {
   if (!existsSync(dir)) throw new ModelLoadError(dir, 'model directory not found');
   const configPath = join(dir, 'config.json');
   const config = checkConfig(configPath, (await readJson(dir, 'config.json', true))!);
@@ -110,14 +129,7 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     }
     sidecar = parsed.data;
   }
-  const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
-  if (onnxRel === undefined) {
-    throw new ModelLoadError(
-      join(dir, ONNX_CANDIDATES[0]),
-      `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`,
-    );
-  }
-  return { dir, config, tokenizer, tokenizerConfig, sidecar, onnxPath: join(dir, onnxRel) };
+  return { dir, config, tokenizer, tokenizerConfig, sidecar };
 }
 
 /** The output labels in index order: `id2label` names, else `LABEL_i`. */

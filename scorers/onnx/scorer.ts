@@ -8,7 +8,7 @@ import { ModelLoadError, ScorerError } from '../../core/errors.js';
 import type { CallOptions, ScoreInput, Scorer, ScorerInfo } from '../../core/ports.js';
 import { DynamicBatcher } from './batcher.js';
 import type { BatcherOptions, BatcherStats } from './batcher.js';
-import { createInputEncoder } from './encode.js';
+import { createInputEncoder, createTextEncoder } from './encode.js';
 import type { EncodedInput } from './encode.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
@@ -62,6 +62,15 @@ export interface OnnxScorer extends Scorer {
   readonly spec: ModelSpec;
   /** The exact token ids the model will see for `input` (after formatting and truncation). */
   encode(input: ScoreInput): EncodedInput;
+  /** Token ids of an already formatted text, its last `maxLength` kept (what a v2 server that tokenizes does). */
+  encodeText(text: string): EncodedInput;
+  /** The graph's inputs and the output read, for serving the graph over a tensor protocol. */
+  readonly graph: GraphIO;
+  /**
+   * Runs token sequences through the graph, in the same batches as `score()`, and returns each one's raw output row
+   * (every label of `spec.labels`, before attribute selection and scaling): what a server hosting the graph answers.
+   */
+  scoreTokens(sequences: readonly EncodedInput[], options?: CallOptions): Promise<number[][]>;
   close(): Promise<void>;
 }
 
@@ -106,13 +115,15 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     throw err;
   }
 
+  // Raw label rows; `score()` projects them onto the attributes, `scoreTokens()` serves them as they are.
   const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
     const out = await session.run(buildFeeds(io, batch, tok.padId), io.output);
-    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
+    return readRows(out, batch, files.onnxPath).map((row) => Array.from(row));
   };
+  const toAttributes = (rows: number[][]) => rows.map((row) => project(row, spec.attributes));
 
   try {
-    const [row] = await runBatch([encodeOne(WARMUP)]);
+    const [row] = toAttributes(await runBatch([encodeOne(WARMUP)]));
     if (row === undefined || row.some((v) => Number.isNaN(v))) {
       throw new ModelLoadError(
         files.onnxPath,
@@ -158,6 +169,34 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     return rows;
   };
 
+  const encodeText = createTextEncoder({ tokenizer: tok, input: spec.input, maxLength: spec.maxLength });
+
+  /** Raw label rows for encoded sequences, batched with every other call; errors become `ScorerError`s. */
+  const run = async (encoded: readonly EncodedInput[], signal?: AbortSignal): Promise<number[][]> => {
+    try {
+      if (!enabled) {
+        const direct = runDirect([...encoded], signal);
+        directRuns.add(direct);
+        return await direct.finally(() => directRuns.delete(direct));
+      }
+      return await batcher.submit(
+        encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })),
+        signal,
+      );
+    } catch (err) {
+      if (
+        err instanceof Error &&
+        (err.name === 'AbortError' ||
+          err.name === 'TimeoutError' ||
+          err.name === 'OverloadedError' ||
+          err.name === 'ScorerError')
+      )
+        throw err;
+      if (signal?.aborted && err === signal.reason) throw err;
+      throw new ScorerError(`Reward model run failed: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
   const aliases: Record<string, string> = {};
   for (const a of spec.attributes) for (const alias of a.aliases) aliases[alias] = a.name;
 
@@ -178,10 +217,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
     },
     encode: encodeOne,
+    encodeText,
+    graph: io,
     async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
-      const { signal } = callOptions;
-      signal?.throwIfAborted();
+      callOptions.signal?.throwIfAborted();
       let encoded: EncodedInput[];
       try {
         encoded = inputs.map(encodeOne);
@@ -190,28 +230,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           cause: err,
         });
       }
-      try {
-        if (!enabled) {
-          const run = runDirect(encoded, signal);
-          directRuns.add(run);
-          return await run.finally(() => directRuns.delete(run));
-        }
-        return await batcher.submit(
-          encoded.map((e) => ({ key: e.key, tokens: e.ids.length, payload: e })),
-          signal,
-        );
-      } catch (err) {
-        if (
-          err instanceof Error &&
-          (err.name === 'AbortError' ||
-            err.name === 'TimeoutError' ||
-            err.name === 'OverloadedError' ||
-            err.name === 'ScorerError')
-        )
-          throw err;
-        if (signal?.aborted && err === signal.reason) throw err;
-        throw new ScorerError(`Reward model run failed: ${(err as Error).message}`, { cause: err });
-      }
+      return toAttributes(await run(encoded, callOptions.signal));
+    },
+    async scoreTokens(sequences, callOptions = {}) {
+      if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
+      callOptions.signal?.throwIfAborted();
+      return run(sequences, callOptions.signal);
     },
     async close() {
       if (closed) return;

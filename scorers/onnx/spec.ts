@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ModelLoadError } from '../../core/errors.js';
 import { labelsOf } from './model-dir.js';
-import type { ModelFiles } from './model-dir.js';
+import type { ModelTextFiles } from './model-dir.js';
 import { SIDECAR_FILE } from './sidecar.js';
 import type { InputSpec, ModelFamily, SidecarAttribute } from './sidecar.js';
 
@@ -66,7 +66,7 @@ export interface ModelSpec {
   readonly output?: string;
 }
 
-function chatTemplateOf(files: ModelFiles): string | undefined {
+function chatTemplateOf(files: ModelTextFiles): string | undefined {
   const t = files.tokenizerConfig.chat_template;
   if (typeof t === 'string') return t;
   // Some tokenizers ship several named templates; the reward models we target use the default one.
@@ -77,7 +77,7 @@ function chatTemplateOf(files: ModelFiles): string | undefined {
   return undefined;
 }
 
-function familyOf(files: ModelFiles): ModelFamily {
+function familyOf(files: ModelTextFiles): ModelFamily {
   if (files.sidecar.family) return files.sidecar.family;
   const type = files.config.model_type ?? '';
   if (ENCODER_TYPES.has(type)) return 'encoder';
@@ -85,7 +85,7 @@ function familyOf(files: ModelFiles): ModelFamily {
   return chatTemplateOf(files) === undefined ? 'encoder' : 'decoder';
 }
 
-function inputOf(files: ModelFiles, family: ModelFamily): ResolvedInput {
+function inputOf(files: ModelTextFiles, family: ModelFamily): ResolvedInput {
   const declared =
     files.sidecar.input ?? (family === 'decoder' ? { type: 'chat' as const } : { type: 'pair' as const });
   if (declared.type !== 'chat') return declared;
@@ -100,7 +100,7 @@ function inputOf(files: ModelFiles, family: ModelFamily): ResolvedInput {
   return { ...declared, chatTemplate };
 }
 
-function maxLengthOf(files: ModelFiles, override: number | undefined): number {
+function maxLengthOf(files: ModelTextFiles, override: number | undefined): number {
   if (override !== undefined) return override;
   if (files.sidecar.maxLength !== undefined) return files.sidecar.maxLength;
   const limits = [
@@ -114,7 +114,7 @@ function maxLengthOf(files: ModelFiles, override: number | undefined): number {
   return limits.length > 0 ? Math.min(...limits) : 512;
 }
 
-function attributesOf(files: ModelFiles, labels: readonly string[]): AttributeSpec[] {
+function attributesOf(files: ModelTextFiles, labels: readonly string[]): AttributeSpec[] {
   const where = join(files.dir, SIDECAR_FILE);
   const declared: SidecarAttribute[] = files.sidecar.attributes ?? labels.map((name, index) => ({ name, index }));
   const seen = new Set<string>();
@@ -142,7 +142,7 @@ function attributesOf(files: ModelFiles, labels: readonly string[]): AttributeSp
 }
 
 /** Interprets the files; `maxLength` overrides the sidecar and config. */
-export function resolveModelSpec(files: ModelFiles, maxLength?: number): ModelSpec {
+export function resolveModelSpec(files: ModelTextFiles, maxLength?: number): ModelSpec {
   const family = familyOf(files);
   const labels = labelsOf(files.config);
   return {

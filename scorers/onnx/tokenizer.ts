@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../core/errors.js';
-import type { ModelFiles } from './model-dir.js';
+import type { ModelTextFiles } from './model-dir.js';
 
 /** A loaded tokenizer plus what encoding and padding need. */
 export interface LoadedTokenizer {
@@ -25,7 +25,7 @@ function tokenString(v: unknown): string | undefined {
 }
 
 /** Builds the tokenizer and resolves the pad id (sidecar, then config.json, then the tokenizer's pad or eos token). */
-export function loadTokenizer(files: ModelFiles): LoadedTokenizer {
+export function loadTokenizer(files: ModelTextFiles): LoadedTokenizer {
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(files.tokenizer, files.tokenizerConfig);
