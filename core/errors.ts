@@ -140,7 +140,11 @@ export class ScorerError extends PrefselError {
 /** How a remote scorer failed: a bad answer or no answer (502), no endpoint up (503), no answer in time (504). */
 export type RemoteScorerFailure = 'bad_gateway' | 'unavailable' | 'timeout';
 
-const REMOTE_STATUS: Record<RemoteScorerFailure, 502 | 503 | 504> = { bad_gateway: 502, unavailable: 503, timeout: 504 };
+const REMOTE_STATUS: Record<RemoteScorerFailure, 502 | 503 | 504> = {
+  bad_gateway: 502,
+  unavailable: 503,
+  timeout: 504,
+};
 
 /**
  * 502/503/504: a remote scorer (a KServe/Triton, vLLM or TEI server) failed. The message names the scorer as the
