@@ -28,6 +28,13 @@ async function post(body: unknown, headers: Record<string, string> = {}): Promis
 }
 
 describe('simulated upstream: protocol', () => {
+  it('routes paths with trailing slashes, and a path of many slashes (quadratic for `/\\/+$/`) is a plain 404', async () => {
+    const models = await fetch(`${sim.url}/models//`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(models.status).toBe(200);
+    const slashes = await fetch(`${sim.url}/${'/'.repeat(12_000)}x`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(slashes.status).toBe(404);
+  });
+
   it('answers a chat completion the official client parses, with usage, and records the request', async () => {
     const completion = await client.chat.completions.create({ model: 'm', messages, seed: 3, temperature: 0.5, n: 2 });
     expect(completion.object).toBe('chat.completion');
@@ -47,14 +54,12 @@ describe('simulated upstream: protocol', () => {
       .filter(Boolean)
       .map((e) => e.replace(/^data: /, ''));
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events
-      .slice(0, -1)
-      .map(
-        (e) =>
-          JSON.parse(e) as Record<string, unknown> & {
-            choices: Array<{ delta: { role?: string; content?: string }; finish_reason: string | null }>;
-          },
-      );
+    const chunks = events.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e) as Record<string, unknown> & {
+          choices: Array<{ delta: { role?: string; content?: string }; finish_reason: string | null }>;
+        },
+    );
     for (const chunk of chunks)
       expect(chunk).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', created: expect.any(Number) });
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
