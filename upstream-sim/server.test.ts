@@ -13,7 +13,7 @@ const messages = [
 let sim: SimulatedUpstream;
 let client: OpenAI;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream({ apiKey: 'sk-test' });
+  sim = await startSimulatedUpstream({ apiKey: 'sk-test', record: true });
   client = new OpenAI({ baseURL: sim.url, apiKey: 'sk-test', maxRetries: 0 });
 });
 afterAll(() => sim.close());
@@ -156,6 +156,29 @@ describe('simulated upstream: latency model', () => {
       expect(text).toContain('[DONE]');
     } finally {
       await slow.close();
+    }
+  });
+});
+
+describe('simulated upstream: recording', () => {
+  it('keeps no request history unless asked, and only the most recent `record` requests when asked', async () => {
+    const quiet = await startSimulatedUpstream();
+    const bounded = await startSimulatedUpstream({ record: 2 });
+    try {
+      for (const s of [quiet, bounded]) {
+        for (const seed of [1, 2, 3]) {
+          const res = await fetch(`${s.url}/chat/completions`, {
+            method: 'POST',
+            body: JSON.stringify({ model: 'm', messages, seed }),
+          });
+          expect(res.status).toBe(200);
+        }
+      }
+      expect(quiet.received).toHaveLength(0);
+      expect(bounded.received.map((r) => r.body?.seed)).toEqual([2, 3]);
+    } finally {
+      await quiet.close();
+      await bounded.close();
     }
   });
 });
