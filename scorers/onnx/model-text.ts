@@ -6,13 +6,14 @@
  * may be absent.
  */
 import type { ScoreInput } from '../../core/ports.js';
-import { createInputEncoder, createTextFormatter, pairTexts, type EncodedInput } from './encode.js';
+import { createInputEncoder, createTextFormatter, pairTexts, textOf, type EncodedInput } from './encode.js';
 import { buildFeeds, project, KNOWN_INPUTS } from './feeds.js';
 import { readModelText } from './model-dir.js';
 import { resolveModelSpec, type ModelSpec } from './spec.js';
 import { loadTokenizer } from './tokenizer.js';
 
 export type { EncodedInput } from './encode.js';
+export { pairTexts, textOf };
 export { KNOWN_INPUTS };
 
 /** What a remote scorer needs from a model directory. */

@@ -54,8 +54,11 @@ export interface EndpointPoolOptions {
   scorer: string;
   /** Base URLs, e.g. `http://triton-0:8000`. */
   urls: readonly string[];
-  /** Resolves when the endpoint is ready to score (health, model readiness, metadata); throws otherwise. */
-  probe: (url: string, signal: AbortSignal) => Promise<void>;
+  /**
+   * Resolves when the endpoint is ready to score (health, model readiness, metadata); throws otherwise. `healthy`
+   * says whether it is in rotation now, so costly checks (a test inference) can run only when it (re)joins.
+   */
+  probe: (url: string, signal: AbortSignal, state: { healthy: boolean }) => Promise<void>;
   /** Longest one attempt may take. @default 30000 */
   timeoutMs?: number;
   /** Longest one probe may take. @default 2000 */
@@ -109,7 +112,7 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
   };
   const check = async (slot: Slot): Promise<string | undefined> => {
     try {
-      await probe(slot.url, AbortSignal.timeout(probeTimeoutMs));
+      await probe(slot.url, AbortSignal.timeout(probeTimeoutMs), { healthy: slot.healthy });
       if (!slot.healthy) logger?.info(`scorer ${scorer}: endpoint ${slot.index} is ready`);
       slot.healthy = true;
       return undefined;

@@ -37,7 +37,7 @@ import {
   type KServeInputMode,
   type KServeIO,
 } from './kserve-io.js';
-import { joinUrl, type RemoteScorer, type RemoteScorerOptions } from './types.js';
+import { joinUrl, poolSettings, type RemoteScorer, type RemoteScorerOptions } from './types.js';
 
 /** Options of {@link createKServeScorer}. */
 export interface KServeScorerOptions extends RemoteScorerOptions {
@@ -105,7 +105,7 @@ export async function createKServeScorer(options: KServeScorerOptions): Promise<
     scorer: options.name,
     urls: options.endpoints,
     probe,
-    ...pick(options, ['timeoutMs', 'healthIntervalMs', 'probeTimeoutMs', 'onAttempt', 'logger']),
+    ...poolSettings(options),
   });
 
   const inferOnce = async (inputs: readonly ScoreInput[], url: string, signal: AbortSignal): Promise<number[][]> => {
@@ -191,10 +191,4 @@ function rowsOf(out: Tensor, n: number, lengths: readonly number[] | undefined):
     });
   }
   throw new ProtocolError(`output ${out.name} has shape [${shape.join(', ')}], which prefsel cannot read as scores`);
-}
-
-function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
-  return out;
 }

@@ -3,7 +3,7 @@
  * What every remote scorer shares: the options that describe its endpoints and the extra facts it reports.
  */
 import type { Scorer } from '../../core/ports.js';
-import type { AttemptReport, EndpointState, PoolLogger } from './endpoint-pool.js';
+import type { AttemptReport, EndpointPoolOptions, EndpointState, PoolLogger } from './endpoint-pool.js';
 
 /** The protocols prefsel scores over. */
 export type RemoteTransport = 'kserve-v2' | 'vllm' | 'tei';
@@ -44,4 +44,17 @@ export interface RemoteScorer extends Scorer {
 /** Joins a base URL and a path without doubling or losing the slash. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** The pool settings among a remote scorer's options, without the unset ones. */
+export function poolSettings(
+  options: RemoteScorerOptions,
+): Pick<EndpointPoolOptions, 'timeoutMs' | 'healthIntervalMs' | 'probeTimeoutMs' | 'onAttempt' | 'logger'> {
+  const out: ReturnType<typeof poolSettings> = {};
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  if (options.healthIntervalMs !== undefined) out.healthIntervalMs = options.healthIntervalMs;
+  if (options.probeTimeoutMs !== undefined) out.probeTimeoutMs = options.probeTimeoutMs;
+  if (options.onAttempt) out.onAttempt = options.onAttempt;
+  if (options.logger) out.logger = options.logger;
+  return out;
 }
