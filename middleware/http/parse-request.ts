@@ -9,14 +9,9 @@ import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { readExtensionHeaders } from './headers.js';
 import { splitModelPrefix } from './model-prefix.js';
-import {
-  chatRequestSchema,
-  preferenceSchema,
-  selectionSchema,
-  type SchemaLimits,
-  type SelectionFields,
-} from './request-schema.js';
-import { issuesToError } from './zod-issues.js';
+import { preferenceSchema } from '../preference.js';
+import { issuesToError } from '../validation.js';
+import { chatRequestSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';
@@ -53,7 +48,7 @@ const OWN_FIELDS = ['preference', 'selection', 'stream', 'stream_options'] as co
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
   const bodySchema = chatRequestSchema(options);
-  const headerPreference = preferenceSchema(options.attributes);
+  const headerPreference = preferenceSchema(options);
   const headerSelection = selectionSchema(options);
 
   return async function parseChatRequest(request: Request): Promise<ParsedChatRequest> {
