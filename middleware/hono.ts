@@ -63,6 +63,12 @@ export interface PreferenceSelectionOptions {
    * @default identity
    */
   readonly resolveModel?: (model: string) => string | null | undefined;
+  /**
+   * Top-level body fields accepted and forwarded upstream beyond the OpenAI chat-completion parameters (e.g. vLLM's
+   * `top_k`); any other field is a 400 naming it. Give the generator the same list (its `forwardParams`).
+   * @default []
+   */
+  readonly forwardParams?: readonly string[];
   /** Called with every finished selection (metrics, logs). Must not throw. */
   readonly onSelection?: (selection: Selection, c: Context) => void;
   /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
@@ -79,6 +85,7 @@ export const MIDDLEWARE_BOUNDS = {
 
 const defaults = {
   ...MIDDLEWARE_DEFAULTS,
+  forwardParams: [] as readonly string[],
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
@@ -111,6 +118,7 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     angleAttributes: selector.angleAttributes,
     maxK: selector.limits.maxK,
     defaults: selector.defaults,
+    forwardParams: opts.forwardParams,
   });
 
   return async function preferenceSelection(c, next) {

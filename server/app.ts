@@ -48,6 +48,8 @@ export interface AppOptions {
   modelMap: Readonly<Record<string, string>>;
   /** Longest wait for the upstream in `/readyz`. */
   readyTimeoutMs?: number;
+  /** Extra top-level fields clients may send and the generator forwards (`--forward-params`); default none. */
+  forwardParams?: readonly string[];
 }
 
 /** Everything the app needs; built by `compose.ts` (or by a test). */
@@ -128,6 +130,7 @@ export function createApp(deps: AppDeps): Hono {
   const chat = preferenceSelection({
     selector,
     keepAliveMs: options.keepAliveMs,
+    forwardParams: options.forwardParams ?? [],
     resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection) => metrics.observeSelection(selection),
     onStreamError: (err, c) => logError(c.get('log'), err),

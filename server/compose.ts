@@ -88,6 +88,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       baseUrl: upstreamUrl,
       ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
       ...(sim ? { name: 'simulated' } : {}),
+      forwardParams: config.forwardParams,
     });
     const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
     const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
@@ -141,6 +142,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         maxRequests: config.maxRequests,
         keepAliveMs: config.keepAliveMs,
         modelMap: config.modelMap,
+        forwardParams: config.forwardParams,
       },
     });
     return {

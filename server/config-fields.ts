@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Bound } from '../core/bounds.js';
+import { forwardParamProblem } from '../core/upstream-params.js';
 import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
 import { parsePreferenceHeader } from '../middleware/http/headers.js';
@@ -83,6 +84,25 @@ const modelMap = z
   });
 
 /**
+ * Operator-named extra body fields, comma-separated in the flag as in the variable; core/upstream-params owns the
+ * rule for which names can never be forwarded.
+ */
+const forwardParams = z
+  .array(z.string())
+  .transform((items) =>
+    items
+      .flatMap((item) => item.split(','))
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  )
+  .superRefine((names, ctx) => {
+    for (const name of names) {
+      const problem = forwardParamProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
+/**
  * The default preference: the X-Preference grammar as text, or a preference object. Its form is checked here by the
  * engine's schema; its attribute names once the reward model's labels are read (before the model loads).
  */
@@ -155,6 +175,16 @@ export const CONFIG_FIELDS = {
     schema: modelMap,
     default: {},
     defaultText: 'none (any model passes through)',
+  },
+  forwardParams: {
+    flag: 'forward-params',
+    env: 'PREFSEL_FORWARD_PARAMS',
+    kind: 'list',
+    arg: 'NAMES',
+    help: 'Extra top-level body fields clients may send and the upstream receives, e.g. top_k,repetition_penalty,chat_template_kwargs (vLLM extra_body).',
+    schema: forwardParams,
+    default: [],
+    defaultText: 'none: unknown fields are a 400',
   },
   rewardModel: {
     flag: 'reward-model',

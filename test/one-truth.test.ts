@@ -20,7 +20,7 @@ const params: ChatCompletionCreateParams = { model: 'sim', messages: [{ role: 'u
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream();
+  sim = await startSimulatedUpstream({ record: true });
 });
 afterAll(() => sim.close());
 
