@@ -43,8 +43,6 @@ export interface AppOptions {
   bodyLimit: number;
   /** Chat requests handled at once before 429. */
   maxRequests: number;
-  /** Largest `selection.k`. */
-  maxK: number;
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
@@ -132,7 +130,6 @@ export function createApp(deps: AppDeps): Hono {
   const chat = preferenceSelection({
     selector,
     keepAliveMs: options.keepAliveMs,
-    maxK: options.maxK,
     forwardParams: options.forwardParams ?? [],
     resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection) => metrics.observeSelection(selection),

@@ -24,9 +24,6 @@ export interface HfConfig {
   [key: string]: unknown;
 }
 
-/** The text side of a model directory (configuration, tokenizer, sidecar): all that a client of a remote server needs. */
-export type ModelTextFiles = Omit<ModelFiles, 'onnxPath'>;
-
 /** Everything read from a model directory, before any interpretation. */
 export interface ModelFiles {
   /** The directory, as given. */
@@ -87,6 +84,35 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
   return config as HfConfig;
 }
 
+/** The small files that say what a model outputs: `config.json` and the optional sidecar. */
+export type ModelHead = Pick<ModelFiles, 'dir' | 'config' | 'sidecar'>;
+
+/**
+ * Reads and checks only `config.json` and `prefsel.json`: enough to know the attributes, in milliseconds, so a
+ * server can check its settings against them before the slow part (tokenizer and graph) starts.
+ */
+export async function readModelHead(dir: string): Promise<ModelHead> {
+  if (!existsSync(dir)) throw new ModelLoadError(dir, 'model directory not found');
+  const config = checkConfig(join(dir, 'config.json'), (await readJson(dir, 'config.json', true))!);
+  const rawSidecar = await readJson(dir, SIDECAR_FILE, false);
+  let sidecar: Sidecar = {};
+  if (rawSidecar !== undefined) {
+    const parsed = sidecarSchema.safeParse(rawSidecar);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ModelLoadError(
+        join(dir, SIDECAR_FILE),
+        `invalid at \`${issue.path.join('.') || '(root)'}\`: ${issue.message}`,
+      );
+    }
+    sidecar = parsed.data;
+  }
+  return { dir, config, sidecar };
+}
+
+/** The text side of a model directory (configuration, tokenizer, sidecar): all that a client of a remote server needs. */
+export type ModelTextFiles = Omit<ModelFiles, 'onnxPath'>;
+
 /** Reads and checks the files of a model directory (no ONNX Runtime involved). */
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const text = await readModelText(dir);
@@ -105,9 +131,7 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
  * `prefsel.json`. A remote scorer tokenizes and names attributes from these while the graph runs elsewhere.
  */
 export async function readModelText(dir: string): Promise<ModelTextFiles> {
-  if (!existsSync(dir)) throw new ModelLoadError(dir, 'model directory not found');
-  const configPath = join(dir, 'config.json');
-  const config = checkConfig(configPath, (await readJson(dir, 'config.json', true))!);
+  const { config, sidecar } = await readModelHead(dir);
   const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
     throw new ModelLoadError(
@@ -116,19 +140,6 @@ export async function readModelText(dir: string): Promise<ModelTextFiles> {
     );
   }
   const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
-  const rawSidecar = await readJson(dir, SIDECAR_FILE, false);
-  let sidecar: Sidecar = {};
-  if (rawSidecar !== undefined) {
-    const parsed = sidecarSchema.safeParse(rawSidecar);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ModelLoadError(
-        join(dir, SIDECAR_FILE),
-        `invalid at \`${issue.path.join('.') || '(root)'}\`: ${issue.message}`,
-      );
-    }
-    sidecar = parsed.data;
-  }
   return { dir, config, tokenizer, tokenizerConfig, sidecar };
 }
 
