@@ -61,6 +61,8 @@ export interface AppDeps {
   options: AppOptions;
   /** Routes serving `GET /` (the playground, built by the composition root); a JSON pointer to the API when absent. */
   playground?: Hono;
+  /** Remote scorers' readiness, for `/readyz`. */
+  remoteScorers?: () => Array<{ name: string; ready: boolean }>;
 }
 
 /** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
@@ -142,6 +144,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(
     '/',
     systemRoutes({
+      ...(deps.remoteScorers ? { remoteScorers: deps.remoteScorers } : {}),
       generator: selector.generator,
       scorer: selector.scorer,
       metrics,

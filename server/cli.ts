@@ -10,12 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { compose, type Composed } from './compose.js';
 import { ConfigError, describeConfig, helpText, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { serveScorerCommand } from './scorer-server/command.js';
 
 const USAGE = `Usage: prefsel <command> [flags]
 
 Commands:
-  serve     Run the OpenAI-compatible preference-selection proxy (default offline: simulated upstream,
-            built-in reference reward model). "prefsel serve --help" lists every flag.
+  serve         Run the OpenAI-compatible preference-selection proxy (default offline: simulated upstream,
+                built-in reference reward model). "prefsel serve --help" lists every flag.
+  serve-scorer  Serve the reward model over KServe v2 for proxies on other machines.
+                "prefsel serve-scorer --help" lists every flag.
 
 Example:
   prefsel serve --upstream-url http://localhost:8000/v1 --k 5 --preference "helpfulness=0.8,verbosity=0.6"`;
@@ -29,6 +32,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     process.exit(command === undefined ? EXIT.usage : EXIT.ok);
   }
+  if (command === 'serve-scorer') return serveScorerCommand(rest);
   if (command !== 'serve') {
     process.stderr.write(`prefsel: unknown command "${command}".\n\n${USAGE}\n`);
     process.exit(EXIT.usage);

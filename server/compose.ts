@@ -1,30 +1,27 @@
 /**
  * @module compose
- * The composition root: the only file that names concrete generators, scorers and the simulator. Configuration in,
- * a ready app out. No upstream configured means the built-in simulated upstream (announced loudly: its answers are
+ * The composition root (with `compose-scorers.ts`, which builds the scorers): the only files that name concrete
+ * generators, scorers and the simulator. Configuration in, a ready app out. A configuration file's `models:` give
+ * one route per client model id, each with its upstream and scorer. No upstream configured means the built-in simulated upstream (announced loudly: its answers are
  * not a language model's); no reward model configured means the built-in reference model.
  */
 import type { Logger } from 'pino';
-import type { Generator } from '../core/ports.js';
+import type { Generator, Scorer } from '../core/ports.js';
 import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { preferenceSchema } from '../middleware/preference.js';
-import {
-  createOnnxScorer,
-  ensureReferenceModel,
-  readModelAttributes,
-  type BatchInfo,
-  type OnnxScorer,
-} from '../scorers/index.js';
+import type { BatchInfo } from '../scorers/index.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
+import { buildScorers, scorerDecls } from './compose-scorers.js';
 import { ConfigError, settingProblem, type ServerConfig } from './config.js';
 import { createRequestTracker, type RequestTracker } from './in-flight.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { redactingGenerator } from './redact.js';
 import { playgroundRoutes } from './playground/route.js';
+import { routedSelector } from './routing.js';
 
 /** Latency of the simulated upstream: enough to feel like a real model (and to show keep-alives), no more. */
 const SIMULATED_LATENCY = { ttftMs: 250, tokensPerSecond: 120 } as const;
@@ -33,7 +30,10 @@ const SIMULATED_LATENCY = { ttftMs: 250, tokensPerSecond: 120 } as const;
 export interface Composed {
   app: Hono;
   selector: Selector;
-  scorer: OnnxScorer;
+  /** The first scorer (the only one unless the configuration declares several). */
+  scorer: Scorer;
+  /** Every scorer by configured name. */
+  scorers: ReadonlyMap<string, Scorer>;
   tracker: RequestTracker;
   metrics: Metrics;
   /** The upstream actually used. */
@@ -54,81 +54,92 @@ export interface ComposeOptions {
   wrapSelector?: (selector: Selector) => Selector;
   /** Called after every scorer batch, in addition to (not instead of) the metrics that compose feeds. */
   onScorerBatch?: (info: BatchInfo) => void;
+  /** Where `api-key-env` variables are read. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Builds every piece from the configuration.
- * @throws ConfigError when a setting only turns out wrong against the reward model (an unknown default attribute;
- *   checked before the model loads); `ModelLoadError` when the reward model cannot be loaded.
+ * @throws ConfigError when a setting only turns out wrong against a reward model (an unknown default attribute;
+ *   checked before a local model loads) or the models and scorers do not fit together; `ModelLoadError` when a reward
+ *   model cannot be loaded; `RemoteScorerError` when a remote scorer has no ready endpoint.
  */
 export async function compose(config: ServerConfig, options: ComposeOptions): Promise<Composed> {
   const { logger, wrapGenerator, wrapSelector, onScorerBatch } = options;
-  // Settings that name attributes are checked against the model's labels (its small JSON files) before anything
-  // slow starts: a typo in --preference costs milliseconds, not a model load.
-  const modelDir = config.rewardModel ?? (await ensureReferenceModel());
-  checkDefaultPreference(config, await readModelAttributes(modelDir));
-
-  let sim: SimulatedUpstream | undefined;
-  let upstreamUrl = config.upstreamUrl;
-  if (upstreamUrl === undefined) {
-    sim = await startSimulatedUpstream(SIMULATED_LATENCY);
-    upstreamUrl = sim.url;
-    const banner = [
-      '*** SIMULATED UPSTREAM ***',
-      `No --upstream-url / PREFSEL_UPSTREAM_URL given: answers come from prefsel's built-in simulator at ${sim.url},`,
-      'not from a language model. Point prefsel at a real OpenAI-compatible server with --upstream-url.',
-    ];
-    process.stderr.write(`\n${banner.join('\n')}\n\n`);
-    logger.warn({ upstream: sim.url, simulated: true }, banner.join(' '));
+  const env = options.env ?? process.env;
+  const plans = planRoutes(config, env);
+  const decls = scorerDecls(config);
+  for (const plan of plans) {
+    if (!(plan.scorer in decls)) {
+      throw new ConfigError(
+        `Invalid configuration:\n  model ${plan.id}: scorer ${plan.scorer} is not declared (scorers: ${Object.keys(decls).join(', ')}).`,
+      );
+    }
   }
 
-  let scorer: OnnxScorer | undefined;
+  let metrics: Metrics | undefined;
+  // Settings that name attributes are checked against each model's labels before anything slow starts: a typo in
+  // --preference costs milliseconds, not a model load.
+  const scorers = await buildScorers(decls, {
+    logger,
+    checkAttributes: (_name, attributes) => checkDefaultPreference(config, attributes),
+    onBatch: (_name, batch) => {
+      metrics?.observeScorerBatch(batch.size);
+      onScorerBatch?.(batch);
+    },
+    onAttempt: (report) => metrics?.observeScorerAttempt(report),
+  });
+
+  let sim: SimulatedUpstream | undefined;
   try {
-    const base = createOpenAICompatibleGenerator({
-      baseUrl: upstreamUrl,
-      ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
-      ...(sim ? { name: 'simulated' } : {}),
-      forwardParams: config.forwardParams,
-    });
-    const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
-    const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
-
-    let metrics: Metrics | undefined;
-    scorer = await createOnnxScorer({
-      modelDir,
-      device: config.device,
-      logger: { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) },
-      batching: {
-        onBatch: (batch) => {
-          metrics?.observeScorerBatch(batch.size);
-          onScorerBatch?.(batch);
+    const needsSim = plans.some((p) => p.upstreamUrl === undefined);
+    if (needsSim) {
+      sim = await startSimulatedUpstream(SIMULATED_LATENCY);
+      const banner = [
+        '*** SIMULATED UPSTREAM ***',
+        `No --upstream-url / PREFSEL_UPSTREAM_URL given: answers come from prefsel's built-in simulator at ${sim.url},`,
+        'not from a language model. Point prefsel at a real OpenAI-compatible server with --upstream-url.',
+      ];
+      process.stderr.write(`\n${banner.join('\n')}\n\n`);
+      logger.warn({ upstream: sim.url, simulated: true }, banner.join(' '));
+    }
+    const selectorFor = (plan: RoutePlan): Selector => {
+      const base = createOpenAICompatibleGenerator({
+        baseUrl: plan.upstreamUrl ?? sim!.url,
+        ...(plan.apiKey ? { apiKey: plan.apiKey } : {}),
+        ...(plan.upstreamUrl === undefined ? { name: 'simulated' } : {}),
+        forwardParams: config.forwardParams,
+      });
+      const redacted = redactingGenerator(base, plan.apiKey ? [plan.apiKey] : []);
+      return createSelector({
+        generator: wrapGenerator ? wrapGenerator(redacted) : redacted,
+        scorer: scorers.byName.get(plan.scorer)!,
+        defaults: {
+          strategy: config.strategy,
+          k: config.k,
+          radius_deg: config.radiusDeg,
+          seed: config.seed,
+          ...(config.preference ? { preference: config.preference } : {}),
         },
-      },
-    });
-
-    const inner = createSelector({
-      generator,
-      scorer,
-      defaults: {
-        strategy: config.strategy,
-        k: config.k,
-        radius_deg: config.radiusDeg,
-        seed: config.seed,
-        ...(config.preference ? { preference: config.preference } : {}),
-      },
-      maxK: config.maxK,
-      candidateTimeoutMs: config.candidateTimeoutMs,
-      deadlineMs: config.deadlineMs,
-      maxConcurrentUpstream: config.maxConcurrency,
-      maxQueuedUpstream: config.maxQueue,
-    });
+        maxK: config.maxK,
+        candidateTimeoutMs: config.candidateTimeoutMs,
+        deadlineMs: config.deadlineMs,
+        maxConcurrentUpstream: config.maxConcurrency,
+        maxQueuedUpstream: config.maxQueue,
+      });
+    };
+    const routed = config.models.length > 0;
+    const inner = routed
+      ? routedSelector(plans.map((p) => ({ id: p.id, upstreamModel: p.upstreamModel, selector: selectorFor(p) })))
+      : selectorFor(plans[0]!);
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
-    const loaded = scorer;
+    const remoteEndpoints = () => scorers.remote.flatMap((r) => r.endpoints().map((e) => ({ ...e, scorer: r.name })));
     metrics = createMetrics({
       upstreamQueue: () => selector.upstreamQueue(),
       requestsInFlight: () => tracker.active,
-      scorer: loaded,
+      scorer: selector.scorer,
+      scorerEndpoints: remoteEndpoints,
     });
     const app = createApp({
       selector,
@@ -136,32 +147,91 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       metrics,
       tracker,
       playground: playgroundRoutes({ selector }),
+      remoteScorers: () => scorers.remote.map((r) => ({ name: r.name, ready: r.ready() })),
       options: {
         apiKeys: config.apiKeys,
         bodyLimit: config.bodyLimit,
         maxRequests: config.maxRequests,
         keepAliveMs: config.keepAliveMs,
-        modelMap: config.modelMap,
+        // Declared models are the model map (each id to itself; the route swaps in the upstream's name).
+        modelMap: routed ? Object.fromEntries(plans.map((p) => [p.id, p.id])) : config.modelMap,
         forwardParams: config.forwardParams,
       },
     });
+    const upstreams = [...new Set(plans.map((p) => p.upstreamUrl ?? sim!.url))];
     return {
       app,
       selector,
-      scorer: loaded,
+      scorer: selector.scorer,
+      scorers: scorers.byName,
       tracker,
       metrics,
-      upstream: { url: upstreamUrl, simulated: sim !== undefined },
+      upstream: { url: upstreams.join(', '), simulated: sim !== undefined },
       async close() {
-        await loaded.close();
+        await scorers.close();
         await sim?.close();
       },
     };
   } catch (err) {
-    await scorer?.close();
+    await scorers.close();
     await sim?.close();
     throw err;
   }
+}
+
+/** One model the proxy serves, resolved from the configuration. */
+interface RoutePlan {
+  id: string;
+  /** Unset: the simulated upstream. */
+  upstreamUrl?: string;
+  apiKey?: string;
+  upstreamModel: string;
+  scorer: string;
+}
+
+/**
+ * The served models: the file's `models:`, or one pass-through route from the flags.
+ * @throws ConfigError for conflicting settings, an unset key variable, or a model without a scorer.
+ */
+function planRoutes(config: ServerConfig, env: NodeJS.ProcessEnv): RoutePlan[] {
+  const scorerNames = Object.keys(scorerDecls(config));
+  if (config.models.length === 0) {
+    return [
+      {
+        id: '*',
+        ...(config.upstreamUrl ? { upstreamUrl: config.upstreamUrl } : {}),
+        ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
+        upstreamModel: '*',
+        scorer: scorerNames[0]!,
+      },
+    ];
+  }
+  const problems: string[] = [];
+  if (config.upstreamUrl !== undefined || Object.keys(config.modelMap).length > 0 || config.upstreamApiKey) {
+    problems.push('models: declares the upstreams; drop --upstream-url, --upstream-api-key and --model-map');
+  }
+  const plans = config.models.map((m): RoutePlan => {
+    const keyVar = m['api-key-env'];
+    const apiKey = keyVar === undefined ? undefined : env[keyVar];
+    if (keyVar !== undefined && !apiKey) problems.push(`model ${m.id}: api-key-env ${keyVar} is not set`);
+    let scorer = m.scorer;
+    if (scorer === undefined) {
+      if (scorerNames.length === 1) scorer = scorerNames[0]!;
+      else problems.push(`model ${m.id}: name its scorer (one of ${scorerNames.join(', ')})`);
+    }
+    return {
+      id: m.id,
+      upstreamUrl: m['upstream-url'],
+      ...(apiKey ? { apiKey } : {}),
+      upstreamModel: m['upstream-model'] ?? m.id,
+      scorer: scorer ?? '',
+    };
+  });
+  const ids = plans.map((p) => p.id);
+  for (const id of new Set(ids))
+    if (ids.indexOf(id) !== ids.lastIndexOf(id)) problems.push(`model ${id} is declared twice`);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return plans;
 }
 
 /**

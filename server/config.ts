@@ -10,17 +10,20 @@ import { z } from 'zod';
 import { inBound } from '../core/bounds.js';
 import { K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { CONFIG_FIELDS, FIELD_ENTRIES, helpLine, type ConfigField, type ConfigKey } from './config-fields.js';
+import { ConfigFileError, readConfigFile, type FileSections } from './config-file.js';
 
 export { LOG_LEVELS } from './config-fields.js';
 export { DEVICES } from '../scorers/index.js';
 
 type Fields = typeof CONFIG_FIELDS;
-/** Every server setting, validated; settings without a default may be undefined. */
-export type ServerConfig = {
+/** Every setting of the flag table, validated; settings without a default may be undefined. */
+export type ServerSettings = {
   -readonly [K in ConfigKey]: Fields[K] extends { default: unknown }
     ? z.output<Fields[K]['schema']>
     : z.output<Fields[K]['schema']> | undefined;
 };
+/** The whole configuration: the settings plus the `scorers:` and `models:` of a configuration file (empty without). */
+export type ServerConfig = ServerSettings & FileSections;
 
 /**
  * The validated configuration, on typed values (numbers as numbers): what the flags and variables give after their
@@ -42,7 +45,7 @@ export const configSchema = z
     if (!inBound(K_RANGE, maxK) || typeof k !== 'number') return;
     const checked = selectionFields({ maxK }).k.safeParse(k);
     if (!checked.success) ctx.addIssue({ code: 'custom', path: ['k'], message: checked.error.issues[0]!.message });
-  }) as unknown as z.ZodType<ServerConfig, Record<string, unknown>>;
+  }) as unknown as z.ZodType<ServerSettings, Record<string, unknown>>;
 
 /** Start-up must stop: the message says which setting is wrong and how to fix it. */
 export class ConfigError extends Error {
@@ -63,9 +66,11 @@ export type LoadedConfig =
     };
 
 /** Where each raw value came from, for error messages. */
-interface Given {
-  source: 'flag' | 'env';
+export interface Given {
+  source: 'flag' | 'env' | 'file';
   text: string;
+  /** The configuration file, for `source: 'file'`. */
+  file?: string;
 }
 
 const HELP_HINT = 'Run "prefsel serve --help" for every setting.';
@@ -85,21 +90,40 @@ function rawValue(field: ConfigField, text: string | string[]): unknown {
  * [1, 16]; got 80. Default number of candidates, at most --max-k. Default 5.`
  */
 export function settingProblem(key: ConfigKey, message: string, given?: Given): string {
-  const field: ConfigField = CONFIG_FIELDS[key];
+  return fieldProblem(CONFIG_FIELDS[key], message, given);
+}
+
+/** {@link settingProblem} for a field of any settings table. */
+export function fieldProblem(field: ConfigField, message: string, given?: Given): string {
   const shown = given === undefined ? '' : field.secret ? ' (value hidden)' : ` = "${given.text}"`;
-  const from = given?.source === 'env' ? `${field.env} (or --${field.flag})` : `--${field.flag} (or ${field.env})`;
+  const from =
+    given?.source === 'env'
+      ? `${field.env} (or --${field.flag})`
+      : given?.source === 'file'
+        ? `${given.file}: ${field.flag}`
+        : `--${field.flag} (or ${field.env})`;
   return `${from}${shown}: ${message.replace(/^Invalid (input|option): /, '')}. ${helpLine(field)}`;
 }
 
+/** Raw values of a settings table's fields from flags and variables (flags win), or a request for help. */
+export type SettingValues =
+  { help: true } | { help: false; raw: Record<string, unknown>; given: Record<string, Given> };
+
 /**
- * Reads flags (`argv`, after the `serve` command) and environment variables.
- * @throws ConfigError naming each bad setting.
+ * Reads the flags and variables of a settings table, unvalidated.
+ * @throws ConfigError for an unknown flag.
  */
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+export function readSettingValues(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  fields: Readonly<Record<string, ConfigField>>,
+  hint = HELP_HINT,
+): SettingValues {
+  const entries = Object.entries(fields);
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     const options = Object.fromEntries(
-      FIELD_ENTRIES.map(([, f]) => [f.flag, { type: 'string' as const, multiple: f.kind === 'list' }]),
+      entries.map(([, f]) => [f.flag, { type: 'string' as const, multiple: f.kind === 'list' }]),
     );
     ({ values } = parseArgs({
       args: [...argv],
@@ -107,13 +131,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       strict: true,
     }));
   } catch (err) {
-    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n${HELP_HINT}`);
+    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n${hint}`);
   }
   if (values.help === true) return { help: true };
-
   const raw: Record<string, unknown> = {};
-  const given: Partial<Record<ConfigKey, Given>> = {};
-  for (const [key, field] of FIELD_ENTRIES) {
+  const given: Record<string, Given> = {};
+  for (const [key, field] of entries) {
     const flag = values[field.flag];
     const envText = env[field.env];
     if (flag !== undefined && typeof flag !== 'boolean') {
@@ -124,15 +147,54 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       given[key] = { source: 'env', text: envText };
     }
   }
+  return { help: false, raw, given };
+}
+
+/** A ConfigError listing every issue, each naming its setting. */
+export function issuesError(
+  issues: readonly z.core.$ZodIssue[],
+  fields: Readonly<Record<string, ConfigField>>,
+  given: Readonly<Record<string, Given>>,
+  hint = HELP_HINT,
+): ConfigError {
+  const lines = issues.map((issue) => {
+    const key = String(issue.path[0]);
+    const field = fields[key];
+    return field ? `  ${fieldProblem(field, issue.message, given[key])}` : `  ${issue.message}`;
+  });
+  return new ConfigError(`Invalid configuration:\n${lines.join('\n')}\n${hint}`);
+}
+
+/**
+ * Reads flags (`argv`, after the `serve` command), environment variables and, when `--config` / `PREFSEL_CONFIG`
+ * names one, a configuration file (flags win over variables, variables over the file).
+ * @throws ConfigError naming each bad setting.
+ */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const read = readSettingValues(argv, env, CONFIG_FIELDS);
+  if (read.help) return { help: true };
+  const { raw, given } = read;
+
+  let sections: FileSections = { scorers: {}, models: [] };
+  if (typeof raw.config === 'string') {
+    let file;
+    try {
+      file = readConfigFile(raw.config, env);
+    } catch (err) {
+      if (err instanceof ConfigFileError) throw new ConfigError(err.message);
+      throw err;
+    }
+    sections = { scorers: file.scorers, models: file.models };
+    for (const [key, value] of Object.entries(file.settings) as Array<[ConfigKey, unknown]>) {
+      if (key in raw) continue;
+      raw[key] = value;
+      given[key] = { source: 'file', file: file.path, text: typeof value === 'string' ? value : JSON.stringify(value) };
+    }
+  }
 
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { help: false, config: parsed.data, warnings: unknownVariables(env) };
-  const lines = parsed.error.issues.map((issue) => {
-    const key = issue.path[0] as ConfigKey;
-    if (!(key in CONFIG_FIELDS)) return `  ${issue.message}`;
-    return `  ${settingProblem(key, issue.message, given[key])}`;
-  });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\n${HELP_HINT}`);
+  if (parsed.success) return { help: false, config: { ...parsed.data, ...sections }, warnings: unknownVariables(env) };
+  throw issuesError(parsed.error.issues, CONFIG_FIELDS, given);
 }
 
 /**
@@ -170,9 +232,23 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Secrets shown as `***` (with a count for lists), so the printout proves they are set without leaking them. */
+/**
+ * Secrets shown as `***` (with a count for lists), so the printout proves they are set without leaking them; scorer
+ * header values (credentials) too.
+ */
 export function describeConfig(config: ServerConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (Object.keys(config.scorers ?? {}).length > 0) {
+    out.scorers = Object.fromEntries(
+      Object.entries(config.scorers).map(([name, s]) => [
+        name,
+        'headers' in s && s.headers
+          ? { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((h) => [h, '***'])) }
+          : s,
+      ]),
+    );
+  }
+  if ((config.models ?? []).length > 0) out.models = config.models;
   for (const [key, field] of FIELD_ENTRIES) {
     const value = config[key];
     // Unset settings print as null so the printout lists every setting, not only the ones given.

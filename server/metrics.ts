@@ -11,11 +11,29 @@ import type { Selection } from '../core/types.js';
 /** Latency buckets (seconds) spanning a cached reply to a slow multi-candidate generation. */
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160];
 
+/** A remote scorer endpoint's state, read at scrape time. */
+export interface EndpointGauge {
+  scorer: string;
+  endpoint: number;
+  healthy: boolean;
+  inFlight: number;
+}
+
+/** One attempt on a remote scorer endpoint. */
+export interface EndpointAttempt {
+  scorer: string;
+  endpoint: number;
+  outcome: string;
+  seconds: number;
+}
+
 /** What metrics read from the running app at scrape time. */
 export interface MetricsSources {
   upstreamQueue: () => UpstreamQueueState;
   requestsInFlight: () => number;
   scorer: Pick<Scorer, 'info'>;
+  /** Remote scorer endpoints (none for an embedded scorer). */
+  scorerEndpoints?: () => EndpointGauge[];
 }
 
 /** The app's metrics and the hooks that feed them. */
@@ -27,6 +45,8 @@ export interface Metrics {
   observeSelection(selection: Selection): void;
   /** One reward-model batch of `size` sequences (fed by the scorer's batcher). */
   observeScorerBatch(size: number): void;
+  /** One attempt on a remote scorer endpoint (fed by its endpoint pool). */
+  observeScorerAttempt(attempt: EndpointAttempt): void;
 }
 
 /** Creates the registry and every metric. */
@@ -93,8 +113,49 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   scorerInfo.set({ model: sources.scorer.info.model, execution_provider: sources.scorer.info.executionProvider }, 1);
 
+  // Endpoints are labelled by their position in the configuration: addresses are internal and stay out of metrics.
+  const endpointCalls = new Counter({
+    name: 'prefsel_scorer_endpoint_requests_total',
+    help: 'Attempts on remote scorer endpoints by outcome: ok, error (failed over), timeout, rejected (4xx).',
+    labelNames: ['scorer', 'endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const endpointSeconds = new Histogram({
+    name: 'prefsel_scorer_endpoint_seconds',
+    help: 'Duration of attempts on remote scorer endpoints.',
+    labelNames: ['scorer', 'endpoint'] as const,
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const endpointLabels = (e: { scorer: string; endpoint: number }) => ({
+    scorer: e.scorer,
+    endpoint: String(e.endpoint),
+  });
+  new Gauge({
+    name: 'prefsel_scorer_endpoint_up',
+    help: 'Whether a remote scorer endpoint is in rotation (health probes pass, last call did not fail).',
+    labelNames: ['scorer', 'endpoint'] as const,
+    registers: [registry],
+    collect() {
+      for (const e of sources.scorerEndpoints?.() ?? []) this.set(endpointLabels(e), e.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'prefsel_scorer_endpoint_in_flight',
+    help: 'Calls in flight on a remote scorer endpoint.',
+    labelNames: ['scorer', 'endpoint'] as const,
+    registers: [registry],
+    collect() {
+      for (const e of sources.scorerEndpoints?.() ?? []) this.set(endpointLabels(e), e.inFlight);
+    },
+  });
+
   return {
     registry,
+    observeScorerAttempt(attempt) {
+      endpointCalls.inc({ ...endpointLabels(attempt), outcome: attempt.outcome });
+      endpointSeconds.observe(endpointLabels(attempt), attempt.seconds);
+    },
     observeRequest({ route, method, status }, seconds) {
       requests.inc({ route, method, status: String(status) });
       requestSeconds.observe({ route }, seconds);

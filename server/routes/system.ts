@@ -14,6 +14,8 @@ export interface SystemRoutesOptions {
   metrics: Metrics;
   /** Longest wait for the upstream's model list in `/readyz`. */
   readyTimeoutMs: number;
+  /** Remote scorers and whether each has an endpoint in rotation; any without one makes `/readyz` 503. */
+  remoteScorers?: () => Array<{ name: string; ready: boolean }>;
 }
 
 /** Result of one upstream probe. */
@@ -42,9 +44,19 @@ export function systemRoutes(options: SystemRoutesOptions): Hono {
       execution_provider: options.scorer.info.executionProvider,
       attributes: options.scorer.attributes,
     };
-    const checks = { scorer, upstream: { name: options.generator.name, ...upstream } };
-    if (upstream.reachable === false) {
-      const error = { message: 'The upstream is not reachable.', type: 'server_error', param: null, code: 'not_ready' };
+    const remote = options.remoteScorers?.() ?? [];
+    const checks = {
+      scorer,
+      ...(remote.length > 0 ? { remote_scorers: remote } : {}),
+      upstream: { name: options.generator.name, ...upstream },
+    };
+    const down = remote.filter((r) => !r.ready).map((r) => r.name);
+    if (upstream.reachable === false || down.length > 0) {
+      const message =
+        upstream.reachable === false
+          ? 'The upstream is not reachable.'
+          : `No endpoint of scorer ${down.join(', ')} is in rotation.`;
+      const error = { message, type: 'server_error', param: null, code: 'not_ready' };
       return c.json({ status: 'not_ready', checks, error }, 503);
     }
     return c.json({ status: 'ready', checks });
