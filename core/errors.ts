@@ -86,6 +86,30 @@ export class PayloadTooLargeError extends PrefselError {
   }
 }
 
+/**
+ * 429: a request or token budget of a client key or end user is spent for now. Shaped as OpenAI's own rate-limit
+ * error (`type` `requests` or `tokens`, `code` `rate_limit_exceeded`) with `Retry-After`.
+ */
+export class RateLimitError extends PrefselError {
+  readonly status = 429;
+  readonly type: 'requests' | 'tokens';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, kind: 'requests' | 'tokens', retryAfterSeconds: number) {
+    super(message, 'rate_limit_exceeded', { headers: { 'retry-after': String(retryAfterSeconds) } });
+    this.type = kind;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 503: a service prefsel depends on (the store of shared limits) cannot answer, and the operator chose to refuse. */
+export class DependencyUnavailableError extends PrefselError {
+  readonly status = 503;
+  readonly type = 'server_error';
+  constructor(message: string) {
+    super(message, 'dependency_unavailable', { headers: { 'retry-after': '1' } });
+  }
+}
+
 /** 429: a bounded queue is full. Carries `Retry-After`. */
 export class OverloadedError extends PrefselError {
   readonly status = 429;

@@ -69,6 +69,11 @@ export interface PreferenceSelectionOptions {
    * @default []
    */
   readonly forwardParams?: readonly string[];
+  /**
+   * Called once a request is valid and its model known, before any upstream call: throw a `PrefselError` (a 429 for a
+   * spent budget) to refuse it. The place for admission that depends on the request's content (k, max_tokens, user).
+   */
+  readonly admit?: (request: ParsedChatRequest, c: Context) => void | Promise<void>;
   /** Called with every finished selection (metrics, logs). Must not throw. */
   readonly onSelection?: (selection: Selection, c: Context) => void;
   /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
@@ -89,7 +94,7 @@ const defaults = {
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
-} satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+} satisfies Required<Omit<PreferenceSelectionOptions, 'selector' | 'admit'>>;
 
 /**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
@@ -133,6 +138,7 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
       });
     }
     c.set('prefselRequest', request);
+    await opts.admit?.(request, c);
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 

@@ -21,6 +21,7 @@ import { preferenceSelection } from '../middleware/hono.js';
 import { clientKeyAuth } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
+import type { Limiter } from './limits/limiter.js';
 import type { Metrics } from './metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { systemRoutes } from './routes/system.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   playground?: Hono;
   /** Remote scorers' readiness, for `/readyz`. */
   remoteScorers?: () => Array<{ name: string; ready: boolean }>;
+  /** Request and token budgets per client key and end user. */
+  limiter?: Limiter;
 }
 
 /** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
@@ -134,11 +137,19 @@ export function createApp(deps: AppDeps): Hono {
     keepAliveMs: options.keepAliveMs,
     forwardParams: options.forwardParams ?? [],
     resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
+    ...(deps.limiter?.enabled ? { admit: deps.limiter.admit } : {}),
     onSelection: (selection) => metrics.observeSelection(selection),
     onStreamError: (err, c) => logError(c.get('log'), err),
   });
 
-  for (const path of ['/v1/chat/completions', '/chat/completions']) app.post(path, auth, limitBody, admit, chat);
+  const limiter = deps.limiter;
+  // Settles token reservations once the selection is known (the response is not held for it).
+  const settle: MiddlewareHandler = async function settle(c, next) {
+    await next();
+    if (limiter?.enabled) void limiter.settle(c);
+  };
+  for (const path of ['/v1/chat/completions', '/chat/completions'])
+    app.post(path, auth, limitBody, admit, settle, chat);
   app.use('/v1/*', auth);
   app.route('/v1', modelRoutes({ generator: selector.generator, modelMap: options.modelMap }));
   app.route(

@@ -110,6 +110,7 @@ export async function buildScorers(decls: Record<string, ScorerDecl>, hooks: Sco
         ...(decl.headers ? { headers: decl.headers } : {}),
         ...(decl['timeout-ms'] ? { timeoutMs: decl['timeout-ms'] } : {}),
         ...(decl['health-interval-ms'] ? { healthIntervalMs: decl['health-interval-ms'] } : {}),
+        ...(decl['startup-timeout-ms'] !== undefined ? { startupTimeoutMs: decl['startup-timeout-ms'] } : {}),
         ...(hooks.onAttempt ? { onAttempt: hooks.onAttempt } : {}),
         logger: log(name),
       };

@@ -19,6 +19,9 @@ import { buildScorers, scorerDecls } from './compose-scorers.js';
 import { ConfigError, settingProblem, type ServerConfig } from './config.js';
 import { createRequestTracker, type RequestTracker } from './in-flight.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createLimiter } from './limits/limiter.js';
+import { createRedisLimitStore } from './limits/redis-store.js';
+import { createMemoryLimitStore, type LimitStore } from './limits/store.js';
 import { redactingGenerator } from './redact.js';
 import { playgroundRoutes } from './playground/route.js';
 import { routedSelector } from './routing.js';
@@ -91,6 +94,21 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
   });
 
   let sim: SimulatedUpstream | undefined;
+  const limiter = createLimiter({
+    settings: {
+      windowMs: config.limitWindowMs,
+      keyRequests: config.keyRequests,
+      keyTokens: config.keyTokens,
+      userRequests: config.userRequests,
+      userTokens: config.userTokens,
+      reserveTokens: config.reserveTokens,
+      failure: config.redisFailure,
+      defaultK: config.k,
+    },
+    store: limitStore(config, logger),
+    logger,
+    onEvent: (event) => metrics?.observeLimit(event),
+  });
   try {
     const needsSim = plans.some((p) => p.upstreamUrl === undefined);
     if (needsSim) {
@@ -146,6 +164,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       logger,
       metrics,
       tracker,
+      limiter,
       playground: playgroundRoutes({ selector }),
       remoteScorers: () => scorers.remote.map((r) => ({ name: r.name, ready: r.ready() })),
       options: {
@@ -169,14 +188,31 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       upstream: { url: upstreams.join(', '), simulated: sim !== undefined },
       async close() {
         await scorers.close();
+        await limiter.close();
         await sim?.close();
       },
     };
   } catch (err) {
     await scorers.close();
+    await limiter.close();
     await sim?.close();
     throw err;
   }
+}
+
+/** Redis when `--redis-url` is set (budgets shared by every replica), else this process's memory. */
+function limitStore(config: ServerConfig, logger: Logger): LimitStore {
+  if (config.redisUrl === undefined) return createMemoryLimitStore();
+  let last = 0;
+  return createRedisLimitStore({
+    url: config.redisUrl,
+    onError: (err) => {
+      // ioredis reports every reconnection attempt; one line per 10 s is enough to see an outage.
+      if (Date.now() - last < 10_000) return;
+      last = Date.now();
+      logger.warn({ err: err.message }, 'redis (limits) connection problem');
+    },
+  });
 }
 
 /** One model the proxy serves, resolved from the configuration. */

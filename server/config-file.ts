@@ -27,6 +27,8 @@ const remote = {
   headers: z.record(z.string(), z.string()).optional(),
   'timeout-ms': positive.optional(),
   'health-interval-ms': positive.optional(),
+  /** How long start-up waits for a first ready endpoint. */
+  'startup-timeout-ms': z.int().min(0).optional(),
 };
 
 /** One entry of `scorers:`. */

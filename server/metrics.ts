@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Scorer } from '../core/ports.js';
 import type { UpstreamQueueState } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import type { LimitEvent } from './limits/limiter.js';
 
 /** Latency buckets (seconds) spanning a cached reply to a slow multi-candidate generation. */
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160];
@@ -47,6 +48,8 @@ export interface Metrics {
   observeScorerBatch(size: number): void;
   /** One attempt on a remote scorer endpoint (fed by its endpoint pool). */
   observeScorerAttempt(attempt: EndpointAttempt): void;
+  /** A request refused by a budget, or a limit store that did not answer. */
+  observeLimit(event: LimitEvent): void;
 }
 
 /** Creates the registry and every metric. */
@@ -150,8 +153,25 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
+  const limitRejections = new Counter({
+    name: 'prefsel_limit_rejections_total',
+    help: 'Requests refused with 429 by a budget, by dimension (key, user) and budget (requests, tokens).',
+    labelNames: ['dimension', 'budget'] as const,
+    registers: [registry],
+  });
+  const limitStoreErrors = new Counter({
+    name: 'prefsel_limit_store_errors_total',
+    help: 'Admissions the limit store (Redis) could not answer, by the configured failure mode (open admitted them).',
+    labelNames: ['failure'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    observeLimit(event) {
+      if (event.kind === 'rejected') limitRejections.inc({ dimension: event.dimension, budget: event.budget });
+      else limitStoreErrors.inc({ failure: event.failure });
+    },
     observeScorerAttempt(attempt) {
       endpointCalls.inc({ ...endpointLabels(attempt), outcome: attempt.outcome });
       endpointSeconds.observe(endpointLabels(attempt), attempt.seconds);

@@ -12,6 +12,8 @@ import { createOpenAICompatibleGenerator } from '../middleware/generators/openai
 import { createFunctionScorer } from '../scorers/function.js';
 import { createApp, type AppOptions } from '../server/app.js';
 import { createRequestTracker } from '../server/in-flight.js';
+import { createLimiter, type LimitSettings } from '../server/limits/limiter.js';
+import type { LimitStore } from '../server/limits/store.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
 import { redactingGenerator } from '../server/redact.js';
@@ -26,6 +28,8 @@ export interface TestServerOptions {
   app?: Partial<AppOptions>;
   sim?: SimulatedUpstreamOptions;
   selector?: Partial<Omit<CreateSelectorOptions, 'generator' | 'scorer'>>;
+  /** Request and token budgets (the limiter is built with the server's logger and metrics). */
+  limits?: { settings: LimitSettings; store: LimitStore };
   /** Key the generator sends upstream (also required by the simulator when `sim.apiKey` is set). */
   upstreamApiKey?: string;
   /** Extra body fields forwarded upstream (given to both the generator and the app, as compose does). */
@@ -86,11 +90,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     requestsInFlight: () => tracker.active,
     scorer,
   });
+  const limiter = options.limits
+    ? createLimiter({ ...options.limits, logger, onEvent: (event) => metrics.observeLimit(event) })
+    : undefined;
   const app = createApp({
     selector,
     logger,
     metrics,
     tracker,
+    ...(limiter ? { limiter } : {}),
     options: {
       apiKeys: [],
       bodyLimit: 1024 * 1024,
@@ -116,6 +124,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sim.close();
+      await limiter?.close();
     },
   };
 }

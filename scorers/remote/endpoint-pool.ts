@@ -65,6 +65,8 @@ export interface EndpointPoolOptions {
   probeTimeoutMs?: number;
   /** Period of the health probes. @default 5000 */
   healthIntervalMs?: number;
+  /** How long start-up waits for a first ready endpoint, probing once a second. @default 60000 */
+  startupTimeoutMs?: number;
   /** Attempts per call, across endpoints. @default max(2, endpoints) */
   maxAttempts?: number;
   onAttempt?: (report: AttemptReport) => void;
@@ -122,7 +124,14 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
     }
   };
 
-  const first = await Promise.all(slots.map(check));
+  // Scorer servers may start after the proxy (a rollout, a model still loading): probe once a second until one is
+  // ready or the start-up wait is over.
+  const startupDeadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
+  let first = await Promise.all(slots.map(check));
+  while (!slots.some((s) => s.healthy) && Date.now() < startupDeadline) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, startupDeadline - Date.now()))));
+    first = await Promise.all(slots.map(check));
+  }
   if (!slots.some((s) => s.healthy)) {
     const why = first.map((e, i) => `endpoint ${i} (${slots[i]!.url}): ${e}`).join('; ');
     throw new RemoteScorerError(scorer, 'unavailable', `Scorer ${scorer}: no endpoint is ready. ${why}`);

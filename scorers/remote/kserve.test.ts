@@ -121,7 +121,7 @@ describe('KServe v2 scorer against prefsel serve-scorer', () => {
     config.id2label = { ...config.id2label, 3: 'extra' };
     config.num_labels = 4;
     writeFileSync(join(other, 'config.json'), JSON.stringify(config));
-    const err = await createKServeScorer(base({ modelDir: other })).catch((e: unknown) => e);
+    const err = await createKServeScorer(base({ modelDir: other, startupTimeoutMs: 0 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteScorerError);
     expect((err as Error).message).toMatch(/has 3 columns but .* names 4 labels/);
   });
@@ -196,7 +196,9 @@ describe('KServe v2 scorer: endpoints', () => {
       hang.closeAllConnections();
       await new Promise((r) => hang.close(r));
     }
-    const down = await createKServeScorer(base({ endpoints: ['http://127.0.0.1:9'] })).catch((e: unknown) => e);
+    const down = await createKServeScorer(base({ endpoints: ['http://127.0.0.1:9'], startupTimeoutMs: 0 })).catch(
+      (e: unknown) => e,
+    );
     expect(down).toBeInstanceOf(RemoteScorerError);
     expect((down as Error).message).toMatch(/no endpoint is ready.*endpoint 0 .*connection failed/);
   });

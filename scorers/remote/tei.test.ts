@@ -167,6 +167,7 @@ describe('TEI /predict scorer', () => {
         endpoints: [other.url],
         modelDir: dir,
         logger: quiet,
+        startupTimeoutMs: 0,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RemoteScorerError);
       expect((err as Error).message).toMatch(/the server's labels \(LABEL_0.*\) are not .*config\.json's/);

@@ -22,6 +22,8 @@ export interface RemoteScorerOptions {
   readonly healthIntervalMs?: number;
   /** Longest one health probe may take. @default 2000 */
   readonly probeTimeoutMs?: number;
+  /** How long start-up waits for a first ready endpoint. @default 60000 */
+  readonly startupTimeoutMs?: number;
   /** Called after every attempt, for per-endpoint metrics. */
   readonly onAttempt?: (report: AttemptReport) => void;
   readonly logger?: PoolLogger;
@@ -49,11 +51,15 @@ export function joinUrl(base: string, path: string): string {
 /** The pool settings among a remote scorer's options, without the unset ones. */
 export function poolSettings(
   options: RemoteScorerOptions,
-): Pick<EndpointPoolOptions, 'timeoutMs' | 'healthIntervalMs' | 'probeTimeoutMs' | 'onAttempt' | 'logger'> {
+): Pick<
+  EndpointPoolOptions,
+  'timeoutMs' | 'healthIntervalMs' | 'probeTimeoutMs' | 'startupTimeoutMs' | 'onAttempt' | 'logger'
+> {
   const out: ReturnType<typeof poolSettings> = {};
   if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
   if (options.healthIntervalMs !== undefined) out.healthIntervalMs = options.healthIntervalMs;
   if (options.probeTimeoutMs !== undefined) out.probeTimeoutMs = options.probeTimeoutMs;
+  if (options.startupTimeoutMs !== undefined) out.startupTimeoutMs = options.startupTimeoutMs;
   if (options.onAttempt) out.onAttempt = options.onAttempt;
   if (options.logger) out.logger = options.logger;
   return out;

@@ -153,6 +153,7 @@ describe('vLLM /classify scorer', () => {
         endpoints: [mock.url],
         model: 'reward',
         labels: ['a', 'b'],
+        startupTimeoutMs: 0,
         logger: quiet,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RemoteScorerError);
@@ -161,6 +162,7 @@ describe('vLLM /classify scorer', () => {
         name: 'rm',
         endpoints: [mock.url],
         model: 'other',
+        startupTimeoutMs: 0,
         labels: ['a'],
         logger: quiet,
       }).catch((e: unknown) => e);
