@@ -7,15 +7,8 @@ import { InvalidRequestError } from '../../core/errors.js';
 import type { ChatCompletionCreateParams } from '../../core/openai.js';
 import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
-import { readExtensionHeaders } from './headers.js';
-import { splitModelPrefix } from './model-prefix.js';
-import {
-  chatRequestSchema,
-  preferenceSchema,
-  selectionSchema,
-  type SchemaLimits,
-  type SelectionFields,
-} from './request-schema.js';
+import { createExtensionResolver } from './extensions.js';
+import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
 import { issuesToError } from './zod-issues.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
@@ -53,8 +46,7 @@ const OWN_FIELDS = ['preference', 'selection', 'stream', 'stream_options'] as co
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
   const bodySchema = chatRequestSchema(options);
-  const headerPreference = preferenceSchema(options.attributes);
-  const headerSelection = selectionSchema(options);
+  const resolveExtensions = createExtensionResolver(options);
 
   return async function parseChatRequest(request: Request): Promise<ParsedChatRequest> {
     const raw = await readJson(request);
@@ -62,35 +54,14 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
     if (!parsed.success) throw issuesToError(parsed.error.issues);
     const body = parsed.data;
 
-    const fromHeaders = readExtensionHeaders(request.headers);
-    let headerPref: PreferenceInput | undefined;
-    if (fromHeaders.preference !== undefined) {
-      const r = headerPreference.safeParse(fromHeaders.preference);
-      if (!r.success)
-        throw issuesToError(r.error.issues, { prefix: ['preference'], source: 'the X-Preference header' });
-      headerPref = r.data;
-    }
-    let headerSel: SelectionFields = {};
-    if (fromHeaders.selection) {
-      const r = headerSelection.safeParse(fromHeaders.selection);
-      if (!r.success) throw issuesToError(r.error.issues, { prefix: ['selection'], source: 'an X-Selection-* header' });
-      headerSel = r.data;
-    }
-
-    // Body fields are the more specific request, so they win over headers field by field.
-    const { return_candidates, ...selection } = { ...headerSel, ...body.selection };
-    const preference = body.preference ?? headerPref;
+    const { model, preference, selection, returnCandidates } = resolveExtensions(request.headers, body);
     const passThrough: PassThroughReason | null =
       body.tools != null && body.tools.length > 0
         ? 'tools'
         : body.response_format != null && body.response_format.type !== 'text'
           ? 'response_format'
           : null;
-    // Precedence: body, then headers (merged above), then the model's strategy prefix, then the server default.
-    const prefixed = splitModelPrefix(body.model);
-    const strategy: StrategyName = passThrough
-      ? 'none'
-      : (selection.strategy ?? prefixed.strategy ?? options.defaults.strategy);
+    const strategy: StrategyName = passThrough ? 'none' : selection.strategy;
     const n = body.n ?? 1;
     if (strategy !== 'none') {
       const k = selection.k ?? options.defaults.k;
@@ -102,7 +73,7 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       }
     }
 
-    const params: ChatCompletionCreateParams = { ...body, model: prefixed.model } as ChatCompletionCreateParams;
+    const params: ChatCompletionCreateParams = { ...body, model } as ChatCompletionCreateParams;
     for (const field of OWN_FIELDS) delete params[field];
     // With a selecting strategy, `n` means "choices from the k candidates"; each upstream call makes one.
     if (strategy !== 'none') delete params.n;
@@ -115,17 +86,20 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       n,
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
-      returnCandidates: return_candidates === true,
+      returnCandidates,
       passThrough,
     };
   };
 }
 
-/** The body as JSON, whatever `Content-Type` says (curl's `-d` sends form encoding by default). */
-async function readJson(request: Request): Promise<unknown> {
+/**
+ * The body as a JSON object, whatever `Content-Type` says (curl's `-d` sends form encoding by default).
+ * @param what - names the expected request in the empty-body error (`chat-completions request`).
+ */
+export async function readJson(request: Request, what = 'chat-completions request'): Promise<unknown> {
   const text = await request.text();
   if (text.trim() === '') {
-    throw new InvalidRequestError('The request body is empty; send a JSON chat-completions request.');
+    throw new InvalidRequestError(`The request body is empty; send a JSON ${what}.`);
   }
   let value: unknown;
   try {
