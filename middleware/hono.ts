@@ -18,10 +18,11 @@
  * - The client disconnecting aborts every upstream call of its request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
@@ -90,6 +91,18 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  const opts = { ...defaults, ...options };
+  positiveInteger('keepAliveMs', opts.keepAliveMs);
+  positiveInteger('maxK', opts.maxK);
+  positiveInteger('chunkChars', opts.chunkChars);
+  return opts;
+}
+
+/**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
  * `POST …/chat/completions` and passes every other request to `next()`. Errors are thrown as `PrefselError`s,
  * which Hono's default handler already renders in the OpenAI shape (or use `errorResponse` in `app.onError`).
@@ -103,10 +116,7 @@ function positiveInteger(name: string, value: number): number {
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  const opts = { ...defaults, ...options };
-  positiveInteger('keepAliveMs', opts.keepAliveMs);
-  positiveInteger('maxK', opts.maxK);
-  positiveInteger('chunkChars', opts.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({ attributes: selector.attributes, maxK: opts.maxK, defaults: selector.defaults });
 
@@ -125,14 +135,7 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
