@@ -17,7 +17,7 @@ const params: ChatCompletionCreateParams = {
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream();
+  sim = await startSimulatedUpstream({ record: true });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

@@ -13,7 +13,7 @@ import { preferenceSelection } from './hono.js';
 
 function appWith(
   selector: Selector,
-  options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null } = {},
+  options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null; forwardParams?: string[] } = {},
 ) {
   const app = new Hono();
   app.use('/v1/*', preferenceSelection({ selector, ...options }));
@@ -84,10 +84,10 @@ describe('preferenceSelection: JSON responses', () => {
     expect(json.selection.target.weights).toEqual({ helpfulness: 1, verbosity: 0 });
   });
 
-  it('Should pass OpenAI parameters and unknown fields through, extensions and n out, headers in', async () => {
+  it('Should pass OpenAI parameters and operator-allowed fields through, extensions and n out, headers in', async () => {
     const selector = fakeSelector(async () => selectionOf(['a']));
     await post(
-      appWith(selector),
+      appWith(selector, { forwardParams: ['custom_field'] }),
       body({
         temperature: 0.3,
         max_tokens: 50,
@@ -120,6 +120,14 @@ describe('preferenceSelection: JSON responses', () => {
     expect(call.preference).toEqual({ helpfulness: 0.8, verbosity: 0.6 });
     // Body fields win over headers field by field.
     expect(call.selection).toEqual({ strategy: 'best_of_n', k: 3 });
+  });
+
+  it('Should refuse a field outside the allow-list with a 400 naming it, before the engine runs', async () => {
+    const selector = fakeSelector(async () => selectionOf(['a']));
+    const res = await post(appWith(selector), body({ custom_field: 1 }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { param: 'custom_field', code: 'unknown_parameter' } });
+    expect(selector.calls).toHaveLength(0);
   });
 
   it('Should take the strategy from a model prefix unless the body or a header names one', async () => {

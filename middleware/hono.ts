@@ -68,6 +68,12 @@ export interface PreferenceSelectionOptions {
    * @default identity
    */
   readonly resolveModel?: (model: string) => string | null | undefined;
+  /**
+   * Top-level body fields accepted and forwarded upstream beyond the OpenAI chat-completion parameters (e.g. vLLM's
+   * `top_k`); any other field is a 400 naming it. Give the generator the same list (its `forwardParams`).
+   * @default []
+   */
+  readonly forwardParams?: readonly string[];
   /** Called with every finished selection (metrics, logs). Must not throw. */
   readonly onSelection?: (selection: Selection, c: Context) => void;
   /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
@@ -78,6 +84,7 @@ const defaults = {
   keepAliveMs: 1500,
   maxK: 16,
   chunkChars: 24,
+  forwardParams: [] as readonly string[],
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
@@ -118,7 +125,12 @@ export function middlewareOptions(options: PreferenceSelectionOptions): Required
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
   const opts = middlewareOptions(options);
   const { selector } = opts;
-  const parse = createRequestParser({ attributes: selector.attributes, maxK: opts.maxK, defaults: selector.defaults });
+  const parse = createRequestParser({
+    attributes: selector.attributes,
+    maxK: opts.maxK,
+    defaults: selector.defaults,
+    forwardParams: opts.forwardParams,
+  });
 
   return async function preferenceSelection(c, next) {
     if (c.req.method !== 'POST' || !c.req.path.endsWith('/chat/completions')) return next();

@@ -52,6 +52,7 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     attributes: selector.attributes,
     maxK: opts.maxK,
     defaults: selector.defaults,
+    forwardParams: opts.forwardParams,
   });
 
   return async function preferenceResponses(c, next) {

@@ -52,6 +52,8 @@ export interface AppOptions {
   modelMap: Readonly<Record<string, string>>;
   /** Longest wait for the upstream in `/readyz`. */
   readyTimeoutMs?: number;
+  /** Extra top-level fields clients may send and the generator forwards (`--forward-params`); default none. */
+  forwardParams?: readonly string[];
 }
 
 /** Everything the app needs; built by `compose.ts` (or by a test). */
@@ -135,6 +137,7 @@ export function createApp(deps: AppDeps): Hono {
     selector,
     keepAliveMs: options.keepAliveMs,
     maxK: options.maxK,
+    forwardParams: options.forwardParams ?? [],
     resolveModel: (model: string) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection: Selection) => metrics.observeSelection(selection),
     onStreamError: (err: unknown, c: Context) => logError(c.get('log'), err),

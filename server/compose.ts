@@ -77,6 +77,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       baseUrl: upstreamUrl,
       ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
       ...(sim ? { name: 'simulated' } : {}),
+      forwardParams: config.forwardParams,
     });
     const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
     const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
@@ -140,6 +141,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         maxK: config.maxK,
         keepAliveMs: config.keepAliveMs,
         modelMap: config.modelMap,
+        forwardParams: config.forwardParams,
       },
     });
     return {

@@ -67,6 +67,14 @@ export const CONFIG_FIELDS = [
     help: 'Client model A is served by upstream model B (repeatable; env: comma-separated). When set, other models are 404.',
   },
   {
+    key: 'forwardParams',
+    flag: 'forward-params',
+    env: 'PREFSEL_FORWARD_PARAMS',
+    kind: 'list',
+    arg: 'NAMES',
+    help: 'Extra top-level body fields clients may send and the upstream receives, e.g. top_k,repetition_penalty,chat_template_kwargs (vLLM extra_body). Default none: unknown fields are a 400.',
+  },
+  {
     key: 'rewardModel',
     flag: 'reward-model',
     env: 'PREFSEL_REWARD_MODEL',

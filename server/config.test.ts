@@ -40,6 +40,14 @@ describe('server config', () => {
     expect(config.preference).toEqual({ helpfulness: 0.8, verbosity: 0.6 });
   });
 
+  it('Should read the extra forwarded fields as a list', () => {
+    expect(load([]).forwardParams).toEqual([]);
+    expect(load([], { PREFSEL_FORWARD_PARAMS: 'top_k, chat_template_kwargs' }).forwardParams).toEqual([
+      'top_k',
+      'chat_template_kwargs',
+    ]);
+  });
+
   it('Should accept the angle form of the default preference', () => {
     expect(load(['--preference', 'angle=30']).preference).toEqual({ angle_deg: 30 });
   });
@@ -55,6 +63,9 @@ describe('server config', () => {
     ['a bad preference', ['--preference', 'helpfulness'], {}, /angle=30/],
     ['an unknown flag', ['--prot', '1'], {}, /Unknown option '--prot'/],
     ['an unknown device', [], { PREFSEL_DEVICE: 'tpu' }, /PREFSEL_DEVICE.*cuda/],
+    ['a forwarded field hf reads', ['--forward-params', 'top_k,data'], {}, /--forward-params.*"data".*never/],
+    ['a forwarded prefsel extension', [], { PREFSEL_FORWARD_PARAMS: 'selection' }, /FORWARD_PARAMS.*"selection"/],
+    ['a forwarded camelCase name', ['--forward-params', 'accessToken'], {}, /--forward-params.*"accessToken"/],
   ];
   it.each(bad)('Should stop on %s with a message that says what to fix', (_name, argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { PreferenceInput } from '../core/types.js';
 import { STRATEGIES } from '../core/types.js';
+import { forwardParamProblem } from '../core/upstream-params.js';
 import { parsePreferenceHeader } from '../middleware/http/headers.js';
 import { CONFIG_FIELDS, type ConfigField, type ConfigKey } from './config-fields.js';
 
@@ -62,6 +63,25 @@ const preference = z.string().transform((text, ctx): PreferenceInput => {
   }
 });
 
+/**
+ * Operator-named extra body fields, comma-separated in the flag as in the variable; core/upstream-params owns the
+ * rule for which names can never be forwarded.
+ */
+const forwardParams = z
+  .array(z.string())
+  .transform((items) =>
+    items
+      .flatMap((item) => item.split(','))
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  )
+  .superRefine((names, ctx) => {
+    for (const name of names) {
+      const problem = forwardParamProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
 const ms = z.int().min(1);
 
 /** The validated configuration. */
@@ -74,6 +94,7 @@ export const configSchema = z
       .optional(),
     upstreamApiKey: z.string().min(1).optional(),
     modelMap: modelMap.default({}),
+    forwardParams: forwardParams.default([]),
     rewardModel: z.string().min(1).optional(),
     device: z.enum(DEVICES).default('auto'),
     strategy: z.enum(STRATEGIES).default('rps'),

@@ -227,6 +227,32 @@ describe('openai client: Responses API against prefsel', () => {
   });
 });
 
+describe('openai client: Responses API with operator-forwarded parameters', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ forwardParams: ['top_k'] });
+  });
+  afterAll(() => server.close());
+
+  it('Should forward a field the operator allows and refuse any other, as chat completions does', async () => {
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused', maxRetries: 0 });
+    await client.responses.create({
+      model: 'prefsel-sim',
+      input,
+      top_k: 20,
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    const calls = server.sim.received.filter((r) => r.path === '/v1/chat/completions');
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => (c.body as Record<string, unknown>).top_k === 20)).toBe(true);
+    const err = (await client.responses
+      .create({ model: 'prefsel-sim', input, data: '{}' } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+      .catch((e: unknown) => e)) as APIError;
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('unknown_parameter');
+    expect(err.param).toBe('data');
+  });
+});
+
 describe('openai client: Responses API with a model map', () => {
   let server: TestServer;
   beforeAll(async () => {

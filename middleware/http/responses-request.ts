@@ -5,11 +5,13 @@
  * is built field by field from an allow-list (`max_output_tokens` → `max_tokens`, `temperature`, `top_p`, `user`).
  * Every field a client may send is named in the schema: a few harmless ones are accepted and ignored (`store: false`,
  * `truncation: "disabled"`, …), tools, non-text inputs and stored state (`previous_response_id`, `conversation`,
- * `store: true`) get a 400 that names the field and says why, and any other field is a 400 "Unknown field".
+ * `store: true`) get a 400 that names the field and says why. Any other field is the chat endpoint's 400 "Unknown
+ * parameter", unless the operator forwards it (`forwardParams`): then it is copied to the upstream call as it is.
  */
 import { z } from 'zod';
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
+import { forwardableParams, pickUpstreamParams, unknownParamError } from '../../core/upstream-params.js';
 import { createExtensionResolver, type ExtensionResolverOptions } from './extensions.js';
 import { readJson } from './parse-request.js';
 import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
@@ -56,7 +58,7 @@ const inputItem = z
   })
   .pipe(messageItem);
 
-/** The body prefsel accepts. Strict: a field not listed here is a 400 naming it. */
+/** The body prefsel accepts. Strict: a field not listed here is a 400 naming it (operator-forwarded ones aside). */
 export function responsesRequestSchema(limits: SchemaLimits) {
   // Bounds shared with chat completions come from its schema, so both endpoints enforce the same rule.
   const chat = chatRequestSchema(limits).shape;
@@ -121,27 +123,42 @@ export interface ParsedResponsesRequest {
 }
 
 /** Options of {@link createResponsesRequestParser}. */
-export type ResponsesRequestParserOptions = ExtensionResolverOptions;
+export interface ResponsesRequestParserOptions extends ExtensionResolverOptions {
+  /** Extra top-level fields the operator forwards upstream as they are (vLLM's `top_k`, …). */
+  forwardParams?: readonly string[];
+}
 
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createResponsesRequestParser(
   options: ResponsesRequestParserOptions,
 ): (request: Request) => Promise<ParsedResponsesRequest> {
   const bodySchema = responsesRequestSchema(options);
+  const known = new Set(Object.keys(bodySchema.shape));
+  const forwarded = forwardableParams(options.forwardParams);
+  const extra = new Set((options.forwardParams ?? []).filter((name) => !known.has(name)));
   const resolveExtensions = createExtensionResolver(options);
 
   return async function parseResponsesRequest(request) {
-    const parsed = bodySchema.safeParse(await readJson(request, 'Responses request'));
+    const raw = await readJson(request, 'Responses request');
+    const passed: Record<string, unknown> = {};
+    for (const key of Object.keys(raw)) {
+      if (known.has(key)) continue;
+      if (!extra.has(key)) throw unknownParamError(key);
+      passed[key] = raw[key];
+      delete raw[key];
+    }
+    const parsed = bodySchema.safeParse(raw);
     if (!parsed.success) throw issuesToError(parsed.error.issues);
     const body = parsed.data;
     const { model, preference, selection, returnCandidates } = resolveExtensions(request.headers, body);
 
-    // The allow-list: nothing else from the body ever reaches the upstream.
-    const params: ChatCompletionCreateParams = { model, messages: toMessages(body.instructions, body.input) };
-    if (body.max_output_tokens != null) params.max_tokens = body.max_output_tokens;
-    if (body.temperature != null) params.temperature = body.temperature;
-    if (body.top_p != null) params.top_p = body.top_p;
-    if (body.user !== undefined) params.user = body.user;
+    // Built field by field, then through the chat endpoint's allow-list: nothing else ever reaches the upstream.
+    const fields: Record<string, unknown> = { ...passed, model, messages: toMessages(body.instructions, body.input) };
+    if (body.max_output_tokens != null) fields.max_tokens = body.max_output_tokens;
+    if (body.temperature != null) fields.temperature = body.temperature;
+    if (body.top_p != null) fields.top_p = body.top_p;
+    if (body.user !== undefined) fields.user = body.user;
+    const params: ChatCompletionCreateParams = pickUpstreamParams(fields, forwarded);
 
     return {
       model: body.model,
