@@ -38,7 +38,7 @@ export type PreferenceResponsesOptions = PreferenceSelectionOptions;
  *
  * @param options.selector - the engine.
  * @param [options.keepAliveMs=1500] - header hold-back and keep-alive period of streams.
- * @param [options.maxK=16] - cap on the candidates one request may ask for.
+ * The largest k a request may ask for, and every other selection rule, is the selector's (`createSelector({ maxK })`).
  * @returns the Hono middleware.
  * @example
  * const app = new Hono();
@@ -50,7 +50,8 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
   const { selector } = opts;
   const parse = createResponsesRequestParser({
     attributes: selector.attributes,
-    maxK: opts.maxK,
+    angleAttributes: selector.angleAttributes,
+    maxK: selector.limits.maxK,
     defaults: selector.defaults,
     forwardParams: opts.forwardParams,
   });

@@ -45,8 +45,6 @@ export interface AppOptions {
   bodyLimit: number;
   /** Chat and Responses requests handled at once before 429. */
   maxRequests: number;
-  /** Largest `selection.k`. */
-  maxK: number;
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
@@ -136,7 +134,6 @@ export function createApp(deps: AppDeps): Hono {
   const endpointOptions = {
     selector,
     keepAliveMs: options.keepAliveMs,
-    maxK: options.maxK,
     forwardParams: options.forwardParams ?? [],
     resolveModel: (model: string) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection: Selection) => metrics.observeSelection(selection),

@@ -6,7 +6,7 @@
 import type { Generator, Scorer } from '../core/ports.js';
 import type { SelectCallOptions, Selector, SelectRequest } from '../core/selector.js';
 import type { CandidateReport, Selection } from '../core/types.js';
-import { BASE_DEFAULTS } from '../middleware/selection-options.js';
+import { BASE_DEFAULTS, DEFAULT_MAX_K } from '../middleware/selection-options.js';
 
 const attributes = ['helpfulness', 'verbosity'] as const;
 const usage = (n: number) => ({ prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n });
@@ -54,7 +54,9 @@ export function fakeSelector(
   return {
     calls,
     attributes,
+    angleAttributes: ['helpfulness', 'verbosity'],
     defaults: { ...BASE_DEFAULTS, preference: { helpfulness: 1 } },
+    limits: { maxK: DEFAULT_MAX_K },
     generator: { name: 'fake', complete: () => Promise.reject(new Error('unused')), ...generator },
     scorer,
     select: (request, options = {}) => {

@@ -9,8 +9,9 @@ import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { readExtensionHeaders } from './headers.js';
 import { splitModelPrefix } from './model-prefix.js';
-import { preferenceSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
-import { issuesToError } from './zod-issues.js';
+import { preferenceSchema } from '../preference.js';
+import { issuesToError } from '../validation.js';
+import { selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
 
 /** Options of {@link createExtensionResolver}. */
 export interface ExtensionResolverOptions extends SchemaLimits {
@@ -43,7 +44,7 @@ export interface ResolvedExtensions {
 export function createExtensionResolver(
   options: ExtensionResolverOptions,
 ): (headers: Headers, body: BodyExtensions) => ResolvedExtensions {
-  const headerPreference = preferenceSchema(options.attributes);
+  const headerPreference = preferenceSchema(options);
   const headerSelection = selectionSchema(options);
 
   return function resolveExtensions(headers, body) {

@@ -13,9 +13,9 @@ import {
   pickUpstreamParams,
   unknownParamError,
 } from '../../core/upstream-params.js';
+import { issuesToError } from '../validation.js';
 import { createExtensionResolver } from './extensions.js';
 import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
-import { issuesToError } from './zod-issues.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';

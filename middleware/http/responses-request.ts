@@ -12,11 +12,11 @@ import { z } from 'zod';
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { forwardableParams, pickUpstreamParams, unknownParamError } from '../../core/upstream-params.js';
+import { issuesToError } from '../validation.js';
 import { createExtensionResolver, type ExtensionResolverOptions } from './extensions.js';
 import { readJson } from './parse-request.js';
 import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
 import type { ResponseEcho } from './responses-render.js';
-import { issuesToError } from './zod-issues.js';
 
 /** Roles a Responses message item may have. */
 export const RESPONSE_INPUT_ROLES = ['user', 'assistant', 'system', 'developer'] as const;
