@@ -19,10 +19,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { assertInBound, type Bound } from '../core/bounds.js';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
@@ -73,7 +74,7 @@ export interface PreferenceSelectionOptions {
    * Called once a request is valid and its model known, before any upstream call: throw a `PrefselError` (a 429 for a
    * spent budget) to refuse it. The place for admission that depends on the request's content (k, max_tokens, user).
    */
-  readonly admit?: (request: ParsedChatRequest, c: Context) => void | Promise<void>;
+  readonly admit?: (request: Pick<ParsedChatRequest, 'params' | 'selection'>, c: Context) => void | Promise<void>;
   /** Called with every finished selection (metrics, logs). Must not throw. */
   readonly onSelection?: (selection: Selection, c: Context) => void;
   /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
@@ -94,7 +95,23 @@ const defaults = {
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
-} satisfies Required<Omit<PreferenceSelectionOptions, 'selector' | 'admit'>>;
+  admit: (): void => {},
+} satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+
+/**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
+  }
+  const opts = { ...defaults, ...options };
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  return opts;
+}
 
 /**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
@@ -110,13 +127,7 @@ const defaults = {
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  if ('maxK' in options) {
-    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
-    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of preferenceSelection');
-  }
-  const opts = { ...defaults, ...options };
-  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
-  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({
     attributes: selector.attributes,
@@ -138,18 +149,11 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
       });
     }
     c.set('prefselRequest', request);
-    await opts.admit?.(request, c);
+    await opts.admit(request, c);
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;

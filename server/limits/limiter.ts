@@ -44,7 +44,7 @@ export interface Limiter {
   /** True when any budget is set. */
   readonly enabled: boolean;
   /** Charges the request or throws RateLimitError (429) / DependencyUnavailableError (503, fail-closed). */
-  admit(request: ParsedChatRequest, c: Context): Promise<void>;
+  admit(request: Pick<ParsedChatRequest, 'params' | 'selection'>, c: Context): Promise<void>;
   /** Settles the request's token reservation to what its candidates really used. Never throws. */
   settle(c: Context): Promise<void>;
   close(): Promise<void>;
