@@ -9,9 +9,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
-import { e2eResultsSchema, overheadResultsSchema, partResultSchema, qualityResultsSchema } from './schema.js';
+import { redisMissing } from '../test/redis-server.js';
+import {
+  e2eResultsSchema,
+  overheadResultsSchema,
+  partResultSchema,
+  qualityResultsSchema,
+  scaleResultsSchema,
+} from './schema.js';
 
-const SPECIFIC = { overhead: overheadResultsSchema, e2e: e2eResultsSchema, quality: qualityResultsSchema } as const;
+const SPECIFIC = {
+  overhead: overheadResultsSchema,
+  e2e: e2eResultsSchema,
+  quality: qualityResultsSchema,
+  scale: scaleResultsSchema,
+} as const;
+const noRedis = redisMissing();
+if (noRedis) console.warn(`[skip] scale bench test: ${noRedis}`);
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
   const result = await runPart(part, { ...parseCli([part, '--tiny', '--out', outDir]) });
@@ -56,6 +70,14 @@ describe('benchmarks on tiny settings', () => {
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
   });
+
+  it.skipIf(noRedis !== undefined)(
+    'scale: embedded vs remote scorers, three replicas on Redis, a scorer killed under load',
+    { timeout: 400_000 },
+    async () => {
+      await runTiny('scale', outDir);
+    },
+  );
 
   it('summary lists every part written', () => {
     const summary = readFileSync(writeSummary(outDir), 'utf8');

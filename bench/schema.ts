@@ -117,3 +117,24 @@ export const qualityResultsSchema = z.object({
       .loose(),
   ),
 });
+
+/** Scale results: scoring cells, limit runs, one failover run. */
+export const scaleResultsSchema = z.object({
+  scoring: z.array(
+    z
+      .object({
+        target: z.string(),
+        concurrency: z.number().int(),
+        candidatesPerS: z.number().nullable(),
+        p99Ms: z.number().nullable(),
+        errors: z.number().int(),
+      })
+      .loose(),
+  ),
+  limits: z.array(
+    z.object({ store: z.enum(['redis', 'memory']), limit: z.number().int(), admitted: z.number().int() }).loose(),
+  ),
+  failover: z
+    .object({ requests: z.number().int(), failed: z.number().int(), lostBeyondInFlight: z.number().int() })
+    .loose(),
+});

@@ -160,6 +160,18 @@ describe('binary tensor data extension examples (extension_binary_data.md)', () 
     expect(back.inputs[0]!.parameters).toEqual({ binary_data_size: 48 });
   });
 
+  it('writes INT64 exactly for every safe integer, negatives in two’s complement', () => {
+    const values = [0, 1, -1, 128255, 2 ** 32, -(2 ** 32) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    const bytes = encodeTensorBytes('INT64', values);
+    expect(Array.from(new BigInt64Array(bytes.slice().buffer), Number)).toEqual(values);
+    expect(decodeTensorBytes('INT64', bytes, 'x')).toEqual(values);
+    // At an odd offset inside a larger body, as tensors sit after a JSON header.
+    const shifted = new Uint8Array(bytes.byteLength + 3);
+    shifted.set(bytes, 3);
+    expect(decodeTensorBytes('INT64', shifted.subarray(3), 'x')).toEqual(values);
+    expect(decodeTensorBytes('FP32', encodeTensorBytes('FP32', [1.5, -2]), 'f')).toEqual([1.5, -2]);
+  });
+
   it('lays BYTES out as a 4-byte little-endian length, then the bytes', () => {
     expect(Array.from(encodeTensorBytes('BYTES', ['ab', '']))).toEqual([2, 0, 0, 0, 97, 98, 0, 0, 0, 0]);
     expect(decodeTensorBytes('BYTES', new Uint8Array([2, 0, 0, 0, 97, 98, 0, 0, 0, 0]), 'x')).toEqual(['ab', '']);

@@ -23,8 +23,37 @@ const WIDTH: Record<Exclude<Datatype, 'BYTES'>, number> = {
   FP64: 8,
 };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const TWO_32 = 4294967296;
+
+/**
+ * INT64 through two 32-bit words per element (no BigInt per element, which costs more than the rest of a request):
+ * exact for every safe integer, two's complement for negatives.
+ */
+function encodeInt64(values: readonly number[]): Uint8Array {
+  const words = new Uint32Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.trunc(values[i]!);
+    words[2 * i] = v >>> 0;
+    words[2 * i + 1] = Math.floor(v / TWO_32) >>> 0;
+  }
+  return new Uint8Array(words.buffer);
+}
+
+function decodeInt64(bytes: Uint8Array): number[] {
+  const copy = new Uint8Array(bytes); // aligned
+  const lo = new Uint32Array(copy.buffer);
+  const hi = new Int32Array(copy.buffer);
+  const out = new Array<number>(copy.byteLength / 8);
+  for (let i = 0; i < out.length; i++) out[i] = hi[2 * i + 1]! * TWO_32 + lo[2 * i]!;
+  return out;
+}
+
 /** Encodes flattened values as the binary extension's bytes. */
 export function encodeTensorBytes(datatype: Datatype, values: TensorValues): Uint8Array {
+  if (LITTLE_ENDIAN && datatype === 'INT64') return encodeInt64(values as number[]);
+  if (LITTLE_ENDIAN && datatype === 'FP32') return new Uint8Array(Float32Array.from(values as number[]).buffer);
+  if (LITTLE_ENDIAN && datatype === 'INT32') return new Uint8Array(Int32Array.from(values as number[]).buffer);
   if (datatype === 'BYTES') {
     const parts = (values as string[]).map((s) => new TextEncoder().encode(s));
     const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.byteLength, 0));
@@ -92,6 +121,9 @@ export function decodeTensorBytes(datatype: Datatype, bytes: Uint8Array, where: 
     throw new ProtocolError(`${where}: ${bytes.byteLength} bytes is not a whole number of ${datatype} elements`);
   }
   const count = bytes.byteLength / width;
+  if (LITTLE_ENDIAN && datatype === 'INT64') return decodeInt64(bytes);
+  if (LITTLE_ENDIAN && datatype === 'FP32') return Array.from(new Float32Array(new Uint8Array(bytes).buffer));
+  if (LITTLE_ENDIAN && datatype === 'INT32') return Array.from(new Int32Array(new Uint8Array(bytes).buffer));
   if (datatype === 'BOOL') return Array.from({ length: count }, (_, i) => view.getUint8(i) !== 0);
   const out = new Array<number>(count);
   for (let i = 0; i < count; i++) {

@@ -1,0 +1,77 @@
+/**
+ * @module bench/scale-procs
+ * The processes of the scale bench, started exactly as a user starts them (`prefsel serve-scorer`, `prefsel serve
+ * --config …`), each in its own process so no two share an event loop.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, ROOT, startChild, type ChildServer } from './procs.js';
+
+const CLI = resolve(ROOT, 'server/cli.ts');
+const node = (args: string[]) => [process.execPath, '--import', 'tsx', CLI, ...args];
+
+/** `prefsel serve-scorer` on a free port; resolves once it printed READY. */
+export async function startScorerServer(options: { modelDir: string; name: string }): Promise<ChildServer> {
+  return startChild({
+    name: 'serve-scorer',
+    command: node([
+      'serve-scorer',
+      '--reward-model',
+      options.modelDir,
+      '--model-name',
+      options.name,
+      '--device',
+      'cpu',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+    ]),
+    env: { NODE_ENV: 'production' },
+    timeoutMs: 180_000,
+  });
+}
+
+/** Waits until `GET url` answers 200 (a proxy binds first and answers 503 while loading). */
+export async function waitReady(url: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * `prefsel serve --config FILE` with `settings` (flag names → values, as in prefsel.example.yaml) written to a YAML
+ * file in `dir`; resolves once `/readyz` answers 200.
+ */
+export async function startProxy(options: {
+  dir: string;
+  name: string;
+  settings: Record<string, unknown>;
+}): Promise<ChildServer> {
+  const port = await freePort();
+  const file = join(options.dir, `${options.name}.yaml`);
+  writeFileSync(file, stringify({ host: '127.0.0.1', port, 'log-level': 'warn', device: 'cpu', ...options.settings }));
+  const child = await startChild({
+    name: options.name,
+    command: node(['serve', '--config', file]),
+    env: { NODE_ENV: 'production' },
+    port,
+    timeoutMs: 180_000,
+  });
+  try {
+    await waitReady(`${child.url}/readyz`);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return child;
+}
