@@ -165,7 +165,9 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
     expect((await answered).status()).toBe(200);
     await page.waitForSelector('#list-card:not([hidden])');
     expect(await page.textContent('#status')).not.toContain('requested');
-    const madeBy = await page.$$eval('#cands tbody tr', (rows) => rows.map((r) => r.cells[2]!.textContent).sort());
+    const madeBy = await page.$$eval('#cands tbody tr', (rows) =>
+      rows.map((r) => (r as HTMLTableRowElement).cells[2]!.textContent).sort(),
+    );
     expect(madeBy).toEqual(['cap', 'cap', 'grid', 'grid', 'grid']);
     expect(await page.locator('#plot line.ray-cap').count()).toBe(2);
     expect(await page.textContent('#plot-caption')).toContain('complete k from the cap');
