@@ -10,9 +10,9 @@
  * 4. only if the response alone does not fit, cut the response from its start, keeping its end and the
  *    template's closing tokens (last-token pooling reads the end).
  */
-import { Template } from '@huggingface/jinja';
 import type { ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
 import type { ScoreInput } from '../../core/ports.js';
+import { compileChatTemplate } from './chat-template.js';
 import type { ResolvedInput } from './spec.js';
 import type { LoadedTokenizer } from './tokenizer.js';
 
@@ -76,7 +76,7 @@ function encoderFor(opts: InputEncoderOptions): Encode {
   const { tokenizer, specialTokens } = opts.tokenizer;
   const spec = opts.input;
   if (spec.type === 'chat') {
-    const template = new Template(spec.chatTemplate);
+    const template = compileChatTemplate(spec.chatTemplate);
     // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
     const add = spec.addSpecialTokens ?? false;
     return (turns, response) => {
