@@ -14,6 +14,7 @@ import type { ChatCompletionMessageParam, ChatContent } from '../../core/openai.
 import type { ScoreInput } from '../../core/ports.js';
 import { compileChatTemplate } from './chat-template.js';
 import type { ResolvedInput } from './spec.js';
+import { encodePair } from './tokenizer.js';
 import type { LoadedTokenizer } from './tokenizer.js';
 
 /** Token ids for one (conversation, response) pair. */
@@ -97,14 +98,7 @@ function encoderFor(opts: InputEncoderOptions): Encode {
       return { ids: tokenizer.encode(text, { add_special_tokens: add }).ids };
     };
   }
-  return (turns, response) => {
-    const enc = tokenizer.encode(promptText(turns), {
-      text_pair: response,
-      add_special_tokens: true,
-      return_token_type_ids: true,
-    });
-    return { ids: enc.ids, typeIds: enc.token_type_ids };
-  };
+  return (turns, response) => encodePair(tokenizer, promptText(turns), response);
 }
 
 const isSystem = (t: Turn) => t.role === 'system' || t.role === 'developer';
