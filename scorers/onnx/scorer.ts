@@ -100,7 +100,13 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const session = executor;
   let io: GraphIO;
   try {
-    io = resolveGraphIO(executor.metadata, files.onnxPath, spec.output, spec.attributes);
+    io = resolveGraphIO({
+      metadata: executor.metadata,
+      onnxPath: files.onnxPath,
+      output: spec.output,
+      labels: spec.labels,
+      attributes: spec.attributes,
+    });
   } catch (err) {
     await session.release();
     throw err;
