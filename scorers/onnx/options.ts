@@ -4,20 +4,11 @@
  * {@link OnnxScorerOptions} before anything is loaded: a bad option must fail in microseconds with its name,
  * not after seconds of model loading, and must not leave worker threads or sessions behind.
  */
+import { assertInBound, assertInteger } from '../../core/bounds.js';
 import type { BatcherOptions } from './batcher.js';
 import type { OnnxScorerOptions } from './scorer.js';
 import { DEVICES } from './session.js';
 import { MIN_MAX_LENGTH } from './sidecar.js';
-
-function integerAtLeast(name: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${String(v)}\` (${typeof v})`);
-}
-
-function numberAtLeast(name: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
-    throw new TypeError(`Expected \`${name}\` to be a finite number >= ${min}, got \`${String(v)}\` (${typeof v})`);
-}
 
 /**
  * Checks every field of `options` that is set, throwing a TypeError that names it (prefixed with `path`, e.g.
@@ -27,14 +18,13 @@ function numberAtLeast(name: string, v: unknown, min: number): void {
 export function validateBatcherOptions(options: BatcherOptions, path = ''): void {
   const o = options;
   const at = (k: string) => `${path}${k}`;
-  if (o.maxBatchSize !== undefined) integerAtLeast(at('maxBatchSize'), o.maxBatchSize, 1);
-  if (o.maxBatchTokens !== undefined) integerAtLeast(at('maxBatchTokens'), o.maxBatchTokens, 1);
-  if (o.maxQueue !== undefined) integerAtLeast(at('maxQueue'), o.maxQueue, 1);
-  if (o.maxConcurrentBatches !== undefined) integerAtLeast(at('maxConcurrentBatches'), o.maxConcurrentBatches, 1);
-  if (o.maxPadding !== undefined && !(typeof o.maxPadding === 'number' && o.maxPadding >= 0 && o.maxPadding < 1))
-    throw new TypeError(`Expected \`${at('maxPadding')}\` to be a number in [0, 1), got \`${String(o.maxPadding)}\``);
-  if (o.minBatchTokens !== undefined) numberAtLeast(at('minBatchTokens'), o.minBatchTokens, 0);
-  if (o.maxWaitMs !== undefined) numberAtLeast(at('maxWaitMs'), o.maxWaitMs, 0);
+  if (o.maxBatchSize !== undefined) assertInteger(at('maxBatchSize'), o.maxBatchSize, 1);
+  if (o.maxBatchTokens !== undefined) assertInteger(at('maxBatchTokens'), o.maxBatchTokens, 1);
+  if (o.maxQueue !== undefined) assertInteger(at('maxQueue'), o.maxQueue, 1);
+  if (o.maxConcurrentBatches !== undefined) assertInteger(at('maxConcurrentBatches'), o.maxConcurrentBatches, 1);
+  if (o.maxPadding !== undefined) assertInBound(at('maxPadding'), o.maxPadding, { min: 0, max: 1, maxExclusive: true });
+  if (o.minBatchTokens !== undefined) assertInBound(at('minBatchTokens'), o.minBatchTokens, { min: 0 });
+  if (o.maxWaitMs !== undefined) assertInBound(at('maxWaitMs'), o.maxWaitMs, { min: 0 });
   if (o.onBatch !== undefined && typeof o.onBatch !== 'function')
     throw new TypeError(`Expected \`${at('onBatch')}\` to be a function, got ${typeof o.onBatch}`);
   if (o.name !== undefined && typeof o.name !== 'string')
@@ -49,9 +39,9 @@ export function validateScorerOptions(options: OnnxScorerOptions): void {
     throw new TypeError(`Expected \`modelDir\` to be a non-empty string, got ${JSON.stringify(o.modelDir)}`);
   if (o.device !== undefined && !(DEVICES as readonly unknown[]).includes(o.device))
     throw new TypeError(`Expected \`device\` to be one of ${DEVICES.join(', ')}, got ${JSON.stringify(o.device)}`);
-  if (o.maxLength !== undefined) integerAtLeast('maxLength', o.maxLength, MIN_MAX_LENGTH);
-  if (o.workers !== undefined) integerAtLeast('workers', o.workers, 0);
-  if (o.intraOpNumThreads !== undefined) integerAtLeast('intraOpNumThreads', o.intraOpNumThreads, 1);
+  if (o.maxLength !== undefined) assertInteger('maxLength', o.maxLength, MIN_MAX_LENGTH);
+  if (o.workers !== undefined) assertInteger('workers', o.workers, 0);
+  if (o.intraOpNumThreads !== undefined) assertInteger('intraOpNumThreads', o.intraOpNumThreads, 1);
   if (o.logger !== undefined && (typeof o.logger?.info !== 'function' || typeof o.logger?.warn !== 'function'))
     throw new TypeError('Expected `logger` to have `info` and `warn` methods');
   if (o.batching !== undefined) {

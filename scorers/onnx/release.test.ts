@@ -42,9 +42,9 @@ describe('failed loads', () => {
   it('Should check options before reading the model directory', async () => {
     const attempt = load({ modelDir: join(root, 'missing'), batching: { maxPadding: 1 } });
     await expect(attempt).rejects.toThrow(TypeError);
-    await expect(attempt).rejects.toThrow(/`batching\.maxPadding` to be a number in \[0, 1\), got `1`/);
-    await expect(load({ modelDir: good, workers: -1 })).rejects.toThrow(/`workers` to be an integer >= 0/);
-    await expect(load({ modelDir: good, maxLength: 2 })).rejects.toThrow(/`maxLength` to be an integer >= 8/);
+    await expect(attempt).rejects.toThrow(/`batching\.maxPadding` to be a number in \[0, 1\), got `1` \(number\)/);
+    await expect(load({ modelDir: good, workers: -1 })).rejects.toThrow(/`workers` to be an integer from 0 and up/);
+    await expect(load({ modelDir: good, maxLength: 2 })).rejects.toThrow(/`maxLength` to be an integer from 8 and up/);
   });
 
   it('Should leave no worker threads behind, whatever failed', async () => {
