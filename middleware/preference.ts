@@ -90,7 +90,8 @@ function fromAngle(record: Record<string, unknown>, options: FormOptions): Parse
       { param: `${param}.angle_deg` },
     );
   }
-  const rad = toRadians(angle);
+  // `% 360` is exact and leaves |angle| < 360 untouched; without it 1e308° overflows to ∞ rad and cos/sin give NaN.
+  const rad = toRadians(angle % 360);
   // Exact (cos θ, sin θ), not a normalised rounding of it: the grid's tie order (rps-method §1.2) depends on it.
   const vector = attributes.map((name) => (name === x ? Math.cos(rad) : name === y ? Math.sin(rad) : 0));
   return { target: makeDirection(vector, { attributes, offsetDeg: 0, angleDeg: wrapDegrees(angle) }), active: [x, y] };

@@ -14,6 +14,7 @@ import {
   unknownParamError,
 } from '../../core/upstream-params.js';
 import { readExtensionHeaders } from './headers.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { splitModelPrefix } from './model-prefix.js';
 import {
   chatRequestSchema,
@@ -139,6 +140,15 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text();
   if (text.trim() === '') {
     throw new InvalidRequestError('The request body is empty; send a JSON chat-completions request.');
+  }
+  // Before parsing: a deeply nested body would overflow the stack of the first recursive consumer after the parse.
+  const deep = jsonTooDeep(text, MAX_JSON_DEPTH);
+  if (deep) {
+    const where = deep.key === null ? '' : ` under \`${deep.key}\``;
+    throw new InvalidRequestError(
+      `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels${where}.`,
+      { param: deep.key, code: 'nesting_too_deep' },
+    );
   }
   let value: unknown;
   try {
