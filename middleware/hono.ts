@@ -10,7 +10,8 @@
  * - Requests with `tools` or a non-text `response_format` pass through with strategy `none` (the reward model
  *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
  * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
- *   the engine's queue, retries and deadline, and the response carries no selection report.
+ *   the engine's queue, retries and deadline (an idle timeout bounds each wait for a chunk instead), and the
+ *   response carries no selection report.
  * - A model id may carry a strategy prefix (`rps:llama-3`, `none:llama-3`) for clients that can only pick a model;
  *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
@@ -19,13 +20,12 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
-import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
-import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
+import { passThroughEvents } from './http/pass-through.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { replayChunks, SSE_DONE, sseData } from './http/sse.js';
 
@@ -51,6 +51,12 @@ export interface PreferenceSelectionOptions {
    * @default 1500
    */
   readonly keepAliveMs?: number;
+  /**
+   * Longest wait for the first chunk of a pass-through stream and between two of its chunks; then the upstream call
+   * is aborted and the client gets a 504 (or an error event once the stream has started). Minimum: `1`.
+   * @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
   /**
    * Largest `selection.k` a client may ask for. Minimum: `1`.
    * @default 16
@@ -81,6 +87,7 @@ export interface PreferenceSelectionOptions {
 
 const defaults = {
   keepAliveMs: 1500,
+  streamIdleTimeoutMs: 60_000,
   maxK: 16,
   chunkChars: 24,
   forwardParams: [] as readonly string[],
@@ -112,6 +119,7 @@ function positiveInteger(name: string, value: number): number {
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
   const opts = { ...defaults, ...options };
   positiveInteger('keepAliveMs', opts.keepAliveMs);
+  positiveInteger('streamIdleTimeoutMs', opts.streamIdleTimeoutMs);
   positiveInteger('maxK', opts.maxK);
   positiveInteger('chunkChars', opts.chunkChars);
   const { selector } = opts;
@@ -154,7 +162,9 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
         { ...params, stream: true, ...streamOptions(request) },
         { signal: abort.signal },
       );
-      const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
+      const ready = passThroughEvents(upstream, { meta, idleTimeoutMs: opts.streamIdleTimeoutMs, abort }).catch(
+        (err: unknown) => Promise.reject(asClientError(err)),
+      );
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
       return c.body(body, 200, headers);
     }
@@ -207,29 +217,4 @@ function* replayEvents(
   });
   for (const chunk of chunks) yield sseData(chunk);
   yield SSE_DONE;
-}
-
-/**
- * Relays an upstream stream. Waits for the first chunk so an upstream that fails at once still yields a real HTTP
- * status; every chunk gets this response's id, created and model so the stream is self-consistent.
- */
-async function passThroughEvents(
-  upstream: AsyncIterable<ChatCompletionChunk>,
-  meta: ResponseMeta,
-): Promise<EventSource> {
-  const iterator = upstream[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const frame = (chunk: object) =>
-    sseData({ ...chunk, id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model });
-  async function* events(): AsyncGenerator<string> {
-    try {
-      if (!first.done) yield frame(first.value);
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield frame(next.value);
-      yield SSE_DONE;
-    } finally {
-      // Runs when the client leaves early too: tells the upstream iterator to release its connection.
-      await iterator.return?.();
-    }
-  }
-  return { headers: { [REPORT_HEADERS.strategy]: 'none' }, events: events() };
 }

@@ -140,6 +140,8 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         maxRequests: config.maxRequests,
         maxK: config.maxK,
         keepAliveMs: config.keepAliveMs,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+        modelsTimeoutMs: config.modelsTimeoutMs,
         modelMap: config.modelMap,
         forwardParams: config.forwardParams,
       },

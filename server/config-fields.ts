@@ -204,6 +204,22 @@ export const CONFIG_FIELDS = [
     help: 'Streams hold their 200 this long for a real error status, then send keep-alive comments at this period. Default 1500.',
   },
   {
+    key: 'streamIdleTimeoutMs',
+    flag: 'stream-idle-timeout-ms',
+    env: 'PREFSEL_STREAM_IDLE_TIMEOUT_MS',
+    kind: 'integer',
+    arg: 'MS',
+    help: 'Pass-through streams: longest wait for the first chunk and between chunks; then the stream ends with an error. Default 60000.',
+  },
+  {
+    key: 'modelsTimeoutMs',
+    flag: 'models-timeout-ms',
+    env: 'PREFSEL_MODELS_TIMEOUT_MS',
+    kind: 'integer',
+    arg: 'MS',
+    help: "GET /v1/models: longest wait for the upstream's list; then 504. Default 10000.",
+  },
+  {
     key: 'shutdownGraceMs',
     flag: 'shutdown-grace-ms',
     env: 'PREFSEL_SHUTDOWN_GRACE_MS',

@@ -111,6 +111,8 @@ export const configSchema = z
     deadlineMs: ms.default(300_000),
     candidateTimeoutMs: ms.default(120_000),
     keepAliveMs: ms.default(1500),
+    streamIdleTimeoutMs: ms.default(60_000),
+    modelsTimeoutMs: ms.default(10_000),
     shutdownGraceMs: z.int().min(0).default(30_000),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
