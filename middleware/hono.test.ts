@@ -11,7 +11,7 @@ import type { SelectCallOptions, Selector, SelectRequest } from '../core/selecto
 import type { CandidateReport, Selection } from '../core/types.js';
 import { errorResponse } from './http/errors.js';
 import { preferenceSelection } from './hono.js';
-import { BASE_DEFAULTS } from './selection-options.js';
+import { BASE_DEFAULTS, DEFAULT_MAX_K } from './selection-options.js';
 
 const attributes = ['helpfulness', 'verbosity'] as const;
 const usage = (n: number) => ({ prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n });
@@ -53,7 +53,9 @@ function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Sel
   return {
     calls,
     attributes,
+    angleAttributes: ['helpfulness', 'verbosity'],
     defaults: { ...BASE_DEFAULTS, preference: { helpfulness: 1 } },
+    limits: { maxK: DEFAULT_MAX_K },
     generator: { name: 'fake', complete: () => Promise.reject(new Error('unused')), ...generator },
     scorer,
     select: (request, options = {}) => {

@@ -43,8 +43,6 @@ export interface AppOptions {
   bodyLimit: number;
   /** Chat requests handled at once before 429. */
   maxRequests: number;
-  /** Largest `selection.k`. */
-  maxK: number;
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
@@ -137,7 +135,6 @@ export function createApp(deps: AppDeps): Hono {
     selector,
     keepAliveMs: options.keepAliveMs,
     ...(options.streamIdleTimeoutMs ? { streamIdleTimeoutMs: options.streamIdleTimeoutMs } : {}),
-    maxK: options.maxK,
     forwardParams: options.forwardParams ?? [],
     resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection) => metrics.observeSelection(selection),
@@ -151,7 +148,7 @@ export function createApp(deps: AppDeps): Hono {
     modelRoutes({
       generator: selector.generator,
       modelMap: options.modelMap,
-      timeoutMs: options.modelsTimeoutMs ?? 10_000,
+      ...(options.modelsTimeoutMs ? { timeoutMs: options.modelsTimeoutMs } : {}),
     }),
   );
   app.route(

@@ -29,6 +29,13 @@ async function post(body: unknown, headers: Record<string, string> = {}): Promis
 }
 
 describe('simulated upstream: protocol', () => {
+  it('routes paths with trailing slashes, and a path of many slashes (quadratic for `/\\/+$/`) is a plain 404', async () => {
+    const models = await fetch(`${sim.url}/models//`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(models.status).toBe(200);
+    const slashes = await fetch(`${sim.url}/${'/'.repeat(12_000)}x`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(slashes.status).toBe(404);
+  });
+
   it('answers a chat completion the official client parses, with usage, and records the request', async () => {
     const completion = await client.chat.completions.create({ model: 'm', messages, seed: 3, temperature: 0.5, n: 2 });
     expect(completion.object).toBe('chat.completion');

@@ -101,7 +101,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '');
+    const path = trimTrailingSlashes(new URL(req.url ?? '/', 'http://sim').pathname);
     const raw = await readBody(req);
     let body: ChatCompletionCreateParams | undefined;
     try {
@@ -261,4 +261,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** `path` without trailing slashes; a loop, since `/\/+$/` backtracks quadratically over a run of inner slashes. */
+function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end--;
+  return path.slice(0, end);
 }

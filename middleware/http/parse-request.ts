@@ -16,14 +16,9 @@ import {
 import { readExtensionHeaders } from './headers.js';
 import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { splitModelPrefix } from './model-prefix.js';
-import {
-  chatRequestSchema,
-  preferenceSchema,
-  selectionSchema,
-  type SchemaLimits,
-  type SelectionFields,
-} from './request-schema.js';
-import { issuesToError } from './zod-issues.js';
+import { preferenceSchema } from '../preference.js';
+import { issuesToError } from '../validation.js';
+import { chatRequestSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';
@@ -62,7 +57,7 @@ const OWN_FIELDS = [...EXTENSION_PARAMS, 'stream', 'stream_options', 'n'] as con
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
   const bodySchema = chatRequestSchema(options);
-  const headerPreference = preferenceSchema(options.attributes);
+  const headerPreference = preferenceSchema(options);
   const headerSelection = selectionSchema(options);
   const forwarded = forwardableParams(options.forwardParams);
   const accepted = new Set<string>([...forwarded, ...EXTENSION_PARAMS]);

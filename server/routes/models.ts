@@ -5,23 +5,33 @@
  * (`rps:m`, `best_of_n:m`, `none:m`) so front-ends that only let users pick a model can pick a strategy too.
  */
 import { Hono } from 'hono';
+import { assertInBound, type Bound } from '../../core/bounds.js';
 import { NotFoundError, UpstreamTimeoutError } from '../../core/errors.js';
 import type { Model } from '../../core/openai.js';
 import type { Generator } from '../../core/ports.js';
 import { prefixedModelIds } from '../../middleware/http/model-prefix.js';
+
+/** Defaults of the models routes (the server's settings start from these). */
+export const MODELS_DEFAULTS = { timeoutMs: 10_000 } as const;
+/** Ranges of the models routes' options. */
+export const MODELS_BOUNDS = { timeoutMs: { min: 1, integer: true } } as const satisfies Record<
+  keyof typeof MODELS_DEFAULTS,
+  Bound
+>;
 
 /** Options of {@link modelRoutes}. */
 export interface ModelRoutesOptions {
   generator: Generator;
   /** Client model → upstream model; empty means pass-through. */
   modelMap: Readonly<Record<string, string>>;
-  /** Longest wait for the upstream's list, ms; then 504. */
-  timeoutMs: number;
+  /** Longest wait for the upstream's list, ms; then 504. Default {@link MODELS_DEFAULTS}. */
+  timeoutMs?: number;
 }
 
 /** The models routes, to mount under `/v1`. */
 export function modelRoutes(options: ModelRoutesOptions): Hono {
-  const { generator, modelMap, timeoutMs } = options;
+  const { generator, modelMap } = options;
+  const timeoutMs = assertInBound('timeoutMs', options.timeoutMs ?? MODELS_DEFAULTS.timeoutMs, MODELS_BOUNDS.timeoutMs);
   const aliases = Object.keys(modelMap);
 
   async function served(signal: AbortSignal): Promise<Model[]> {
