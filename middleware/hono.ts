@@ -20,13 +20,16 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { assertInBound, type Bound } from '../core/bounds.js';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
+import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
+import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
-import { passThroughEvents } from './http/pass-through.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { replayChunks, SSE_DONE, sseData } from './http/sse.js';
 
@@ -99,6 +102,22 @@ const defaults = {
 } satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
 
 /**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
+  }
+  const opts = { ...defaults, ...options };
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('streamIdleTimeoutMs', opts.streamIdleTimeoutMs, MIDDLEWARE_BOUNDS.streamIdleTimeoutMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  return opts;
+}
+
+/**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
  * `POST …/chat/completions` and passes every other request to `next()`. Errors are thrown as `PrefselError`s,
  * which Hono's default handler already renders in the OpenAI shape (or use `errorResponse` in `app.onError`).
@@ -112,14 +131,7 @@ const defaults = {
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  if ('maxK' in options) {
-    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
-    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of preferenceSelection');
-  }
-  const opts = { ...defaults, ...options };
-  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
-  assertInBound('streamIdleTimeoutMs', opts.streamIdleTimeoutMs, MIDDLEWARE_BOUNDS.streamIdleTimeoutMs);
-  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({
     attributes: selector.attributes,
@@ -144,26 +156,20 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, ...streamOptions(request) },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, ...streamOptions(request) },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
-      const ready = passThroughEvents(upstream, { meta, idleTimeoutMs: opts.streamIdleTimeoutMs, abort }).catch(
-        (err: unknown) => Promise.reject(asClientError(err)),
-      );
+      const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
       return c.body(body, 200, headers);
     }
@@ -216,4 +222,29 @@ function* replayEvents(
   });
   for (const chunk of chunks) yield sseData(chunk);
   yield SSE_DONE;
+}
+
+/**
+ * Relays an upstream stream. Waits for the first chunk so an upstream that fails at once still yields a real HTTP
+ * status; every chunk gets this response's id, created and model so the stream is self-consistent.
+ */
+async function passThroughEvents(
+  upstream: AsyncIterable<ChatCompletionChunk>,
+  meta: ResponseMeta,
+): Promise<EventSource> {
+  const iterator = upstream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const frame = (chunk: object) =>
+    sseData({ ...chunk, id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model });
+  async function* events(): AsyncGenerator<string> {
+    try {
+      if (!first.done) yield frame(first.value);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield frame(next.value);
+      yield SSE_DONE;
+    } finally {
+      // Runs when the client leaves early too: tells the upstream iterator to release its connection.
+      await iterator.return?.();
+    }
+  }
+  return { headers: { [REPORT_HEADERS.strategy]: 'none' }, events: events() };
 }

@@ -66,6 +66,25 @@ describe('bounded waits', () => {
     }
   });
 
+  it('the Responses API pass-through stream is bounded the same way, and a truncated one never completes', async () => {
+    const responses = (body: Record<string, unknown>) =>
+      fetch(`${server.baseURL}/responses`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'none:prefsel-sim', input: 'What is a mutex?', stream: true, ...body }),
+        headers: { 'content-type': 'application/json' },
+      });
+    server.sim.inject({ break: 'hang' });
+    const silent = await (await responses({})).text();
+    expect(silent).toContain('upstream_timeout');
+    expect(silent).not.toContain('response.completed');
+    await vi.waitFor(() => expect(server.sim.aborted).toBe(1));
+
+    server.sim.inject({ break: 'truncate' });
+    const truncated = await (await responses({})).text();
+    expect(truncated).not.toContain('response.completed');
+    expect(truncated).toMatch(/before the answer was complete/);
+  });
+
   it.each(['truncate', 'cut', 'garbage'] as const)(
     'a pass-through stream the upstream breaks (%s) never looks complete',
     async (kind) => {
