@@ -377,10 +377,23 @@ export type ConfigKey = keyof typeof CONFIG_FIELDS;
 /** The fields as `[key, field]` pairs, in `--help` order. */
 export const FIELD_ENTRIES = Object.entries(CONFIG_FIELDS) as Array<[ConfigKey, ConfigField]>;
 
+/** How a setting's default reads in `--help` and the README ("4mb", "8080"); undefined when it has none. */
+export function defaultText(field: ConfigField): string | undefined {
+  if (field.default === undefined) return undefined;
+  return field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
+}
+
 /** `--help`'s line for a setting: its help, then "Default X." from the declared default. */
 export function helpLine(field: ConfigField): string {
-  if (field.default === undefined) return field.help;
-  const shown =
-    field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
-  return `${field.help} Default ${shown}.`;
+  const shown = defaultText(field);
+  return shown === undefined ? field.help : `${field.help} Default ${shown}.`;
+}
+
+/** The settings as a markdown table (server/README.md holds it between `settings` markers; a test keeps it current). */
+export function settingsTable(): string {
+  const rows = FIELD_ENTRIES.map(([, f]) => {
+    const cells = [`\`--${f.flag} ${f.arg}\``, `\`${f.env}\``, defaultText(f) ?? '–', f.help.replace(/\|/g, '\\|')];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return ['| flag | variable | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
