@@ -14,6 +14,7 @@
  * - Strategy `none` with `stream: true` relays the upstream's stream live (no queue, retries or deadline; no report).
  * - With `return_candidates: true` the `selection` report is a top-level field of the Response object (in a stream:
  *   of the `response.completed` event's `response`).
+ * - A JSON `text.format` passes through with strategy `none` (the reward model judges prose), as on chat.
  * - Tools, non-text input and stored state are refused with a 400 naming the field (see `http/responses-request.ts`).
  */
 import type { MiddlewareHandler } from 'hono';
