@@ -15,6 +15,7 @@ import { preferenceSchema } from '../middleware/preference.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
+import { MODELS_BOUNDS, MODELS_DEFAULTS } from './routes/models.js';
 
 /** How a raw text value (flag or variable) is read before validation; a config file gives typed values directly. */
 export type FieldKind = 'string' | 'number' | 'list';
@@ -331,6 +332,24 @@ export const CONFIG_FIELDS = {
     help: 'Streams hold their 200 this long for a real error status, then send keep-alive comments at this period.',
     schema: numberRule(MIDDLEWARE_BOUNDS.keepAliveMs),
     default: MIDDLEWARE_DEFAULTS.keepAliveMs,
+  },
+  streamIdleTimeoutMs: {
+    flag: 'stream-idle-timeout-ms',
+    env: 'PREFSEL_STREAM_IDLE_TIMEOUT_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: 'Pass-through streams: longest wait for the first chunk and between chunks; then the stream ends with an error.',
+    schema: numberRule(MIDDLEWARE_BOUNDS.streamIdleTimeoutMs),
+    default: MIDDLEWARE_DEFAULTS.streamIdleTimeoutMs,
+  },
+  modelsTimeoutMs: {
+    flag: 'models-timeout-ms',
+    env: 'PREFSEL_MODELS_TIMEOUT_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: "GET /v1/models: longest wait for the upstream's list; then 504.",
+    schema: numberRule(MODELS_BOUNDS.timeoutMs),
+    default: MODELS_DEFAULTS.timeoutMs,
   },
   shutdownGraceMs: {
     flag: 'shutdown-grace-ms',
