@@ -22,6 +22,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Selection } from '../core/types.js';
 import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { createResponsesRequestParser } from './http/responses-request.js';
@@ -84,10 +85,13 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
       // The Response needs usage at the end, so the upstream is always asked for its usage chunk.
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, stream_options: { include_usage: true } },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, stream_options: { include_usage: true } },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
       const ready = primed(upstream).then(
         (chunks): EventSource => ({

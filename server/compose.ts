@@ -172,6 +172,8 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         bodyLimit: config.bodyLimit,
         maxRequests: config.maxRequests,
         keepAliveMs: config.keepAliveMs,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+        modelsTimeoutMs: config.modelsTimeoutMs,
         // Declared models are the model map (each id to itself; the route swaps in the upstream's name).
         modelMap: routed ? Object.fromEntries(plans.map((p) => [p.id, p.id])) : config.modelMap,
         forwardParams: config.forwardParams,

@@ -10,10 +10,11 @@
  * 4. only if the response alone does not fit, cut the response from its start, keeping its end and the
  *    template's closing tokens (last-token pooling reads the end).
  */
-import { Template } from '@huggingface/jinja';
 import type { ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
 import type { ScoreInput } from '../../core/ports.js';
+import { compileChatTemplate } from './chat-template.js';
 import type { ResolvedInput } from './spec.js';
+import { encodePair } from './tokenizer.js';
 import type { LoadedTokenizer } from './tokenizer.js';
 
 /** Token ids for one (conversation, response) pair. */
@@ -76,7 +77,7 @@ type Format = (turns: readonly Turn[], response: string) => string;
 /** Chat and plain inputs are one text; `pair` inputs are a tokenizer text pair and have none. */
 function formatterFor(input: ResolvedInput, specialTokens: Readonly<Record<string, string>>): Format | undefined {
   if (input.type === 'chat') {
-    const template = new Template(input.chatTemplate);
+    const template = compileChatTemplate(input.chatTemplate);
     return (turns, response) => {
       const messages = [
         ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
@@ -111,14 +112,7 @@ function encoderFor(opts: InputEncoderOptions): Encode {
     const add = addsSpecialTokens(opts.input);
     return (turns, response) => ({ ids: tokenizer.encode(format(turns, response), { add_special_tokens: add }).ids });
   }
-  return (turns, response) => {
-    const enc = tokenizer.encode(promptText(turns), {
-      text_pair: response,
-      add_special_tokens: true,
-      return_token_type_ids: true,
-    });
-    return { ids: enc.ids, typeIds: enc.token_type_ids };
-  };
+  return (turns, response) => encodePair(tokenizer, promptText(turns), response);
 }
 
 const toTurns = (input: ScoreInput): Turn[] =>

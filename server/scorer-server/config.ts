@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { numberRule } from '../../middleware/validation.js';
-import { CONFIG_FIELDS, helpLine, type ConfigField } from '../config-fields.js';
-import { issuesError, readSettingValues } from '../config.js';
+import { CONFIG_FIELDS, type ConfigField } from '../config-fields.js';
+import { helpLine, issuesError, readSettingValues } from '../config.js';
 
 /** Every `prefsel serve-scorer` setting, in `--help` order. */
 export const SCORER_SERVER_FIELDS = {
