@@ -8,9 +8,30 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../core/errors.js';
 import type { ModelFiles } from './model-dir.js';
 
+/** Options of {@link TextTokenizer.encode}, as `@huggingface/tokenizers` names them. */
+export interface TextEncodeOptions {
+  readonly text_pair?: string | null;
+  readonly add_special_tokens?: boolean;
+  readonly return_token_type_ids?: boolean | null;
+}
+
+/**
+ * The part of `@huggingface/tokenizers`' `Tokenizer` that encoding uses. Declared here, not imported, so prefsel's
+ * published declarations do not pull in that package's own, which fail to type-check under `moduleResolution:
+ * NodeNext` (extensionless relative imports) for users who check libraries (`skipLibCheck: false`).
+ */
+export interface TextTokenizer {
+  encode(
+    text: string,
+    options: TextEncodeOptions & { return_token_type_ids: true },
+  ): { ids: number[]; token_type_ids: number[] };
+  encode(text: string, options?: TextEncodeOptions): { ids: number[] };
+  token_to_id(token: string): number | undefined;
+}
+
 /** A loaded tokenizer plus what encoding and padding need. */
 export interface LoadedTokenizer {
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: TextTokenizer;
   /** `bos_token`, `eos_token`, `pad_token`, `unk_token`… as strings, for chat templates. */
   readonly specialTokens: Readonly<Record<string, string>>;
   /** The id padded positions carry. Decoder graphs that find the last token by pad id need exactly this one. */
