@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { compose, type Composed } from './compose.js';
 import { ConfigError, describeConfig, helpText, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { onOrphaned } from './parent-watch.js';
 
 const USAGE = `Usage: prefsel <command> [flags]
 
@@ -115,6 +116,12 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  // Under `npx prefsel serve` npm's SIGTERM kills only the shell between us (parent-watch.ts says why).
+  onOrphaned(() => {
+    if (stopping) return;
+    logger.info('the parent process is gone (npm was signalled): stopping as on SIGTERM');
+    void stop('SIGTERM');
+  });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
