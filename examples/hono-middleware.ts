@@ -2,7 +2,7 @@
 // `npx tsx examples/hono-middleware.ts`. Set UPSTREAM_URL (e.g. http://localhost:8000/v1 for vLLM) and
 // UPSTREAM_MODEL to use a real model; without UPSTREAM_URL the example starts the simulated upstream itself.
 import { Hono } from 'hono';
-import { createOpenAICompatibleGenerator, createSelector, preferenceSelection } from '../index.js';
+import { createOpenAICompatibleGenerator, createSelector, preferenceResponses, preferenceSelection } from '../index.js';
 import { createOnnxScorer, ensureReferenceModel } from '../scorers/index.js';
 
 const sim = process.env.UPSTREAM_URL
@@ -12,10 +12,10 @@ const generator = createOpenAICompatibleGenerator({ baseUrl: process.env.UPSTREA
 
 // Builds the reference model into .models/reference on first use; point modelDir at any exported reward model.
 const scorer = await createOnnxScorer({ modelDir: await ensureReferenceModel(), device: 'auto' });
-const app = new Hono().post(
-  '/v1/chat/completions',
-  preferenceSelection({ selector: createSelector({ generator, scorer }) }),
-);
+const selector = createSelector({ generator, scorer });
+const app = new Hono()
+  .post('/v1/chat/completions', preferenceSelection({ selector }))
+  .post('/v1/responses', preferenceResponses({ selector }));
 
 // A client request, answered in-process here; `serve(app)` from @hono/node-server puts it on a port.
 const res = await app.request('/v1/chat/completions', {

@@ -19,10 +19,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { assertInBound, type Bound } from '../core/bounds.js';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
@@ -92,6 +93,21 @@ const defaults = {
 } satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
 
 /**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
+  }
+  const opts = { ...defaults, ...options };
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  return opts;
+}
+
+/**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
  * `POST …/chat/completions` and passes every other request to `next()`. Errors are thrown as `PrefselError`s,
  * which Hono's default handler already renders in the OpenAI shape (or use `errorResponse` in `app.onError`).
@@ -105,13 +121,7 @@ const defaults = {
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  if ('maxK' in options) {
-    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
-    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of preferenceSelection');
-  }
-  const opts = { ...defaults, ...options };
-  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
-  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({
     attributes: selector.attributes,
@@ -136,14 +146,7 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
