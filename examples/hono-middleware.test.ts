@@ -13,5 +13,5 @@ describe('README example: the Hono middleware with the ONNX reference scorer', (
     expect(stdout).toMatch(/^Status: 200$/m);
     expect(stdout).toMatch(/^Strategy: rps · candidates: 5$/m); // k = 5 by default
     expect(stdout).toMatch(/^Chosen: \S+/m);
-  });
+  }, 180_000);
 });

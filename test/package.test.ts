@@ -15,6 +15,8 @@ import { cleanEnv, installPacked, pack, ROOT, runNpm, type Packed } from './pack
 import { freePort, portInUse, startUntil, stopWith } from './processes.js';
 
 const exec = promisify(execFile);
+/** A safety limit, not a timing assertion: tsc with skipLibCheck: false and the ONNX runs are slow on a busy 2-core machine. */
+const SLOW = 300_000;
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 let work: string;
@@ -75,32 +77,42 @@ describe('the packed package', () => {
     ).toEqual([]);
   });
 
-  it('Should pass publint (exports, types, files)', async () => {
-    const { stdout } = await exec(join(ROOT, 'node_modules/.bin/publint'), ['--strict'], {
-      cwd: ROOT,
-      env: cleanEnv(),
-    });
-    expect(stdout).toMatch(/All good/);
-  });
+  it(
+    'Should pass publint (exports, types, files)',
+    async () => {
+      const { stdout } = await exec(join(ROOT, 'node_modules/.bin/publint'), ['--strict'], {
+        cwd: ROOT,
+        env: cleanEnv(),
+      });
+      expect(stdout).toMatch(/All good/);
+    },
+    SLOW,
+  );
 
-  it('Should import every entry point from plain Node ESM', async () => {
-    const script = `
+  it(
+    'Should import every entry point from plain Node ESM',
+    async () => {
+      const script = `
       const entries = ['prefsel', 'prefsel/middleware', 'prefsel/scorers', 'prefsel/server'];
       for (const e of entries) console.log(e, Object.keys(await import(e)).length);
       const { createSelector } = await import('prefsel');
       const { createOnnxScorer } = await import('prefsel/scorers');
       const { loadConfig } = await import('prefsel/server');
       console.log(typeof createSelector, typeof createOnnxScorer, typeof loadConfig);`;
-    const out = await node(['--input-type=module', '-e', script]);
-    expect(out).toMatch(/^prefsel [1-9]\d*$/m);
-    expect(out).toMatch(/^prefsel\/server [1-9]\d*$/m);
-    expect(out).toMatch(/^function function function$/m);
-  });
+      const out = await node(['--input-type=module', '-e', script]);
+      expect(out).toMatch(/^prefsel [1-9]\d*$/m);
+      expect(out).toMatch(/^prefsel\/server [1-9]\d*$/m);
+      expect(out).toMatch(/^function function function$/m);
+    },
+    SLOW,
+  );
 
-  it('Should type-check against its declarations under NodeNext with skipLibCheck: false', async () => {
-    writeFileSync(
-      join(app, 'consumer.ts'),
-      `import { createFunctionScorer, createSelector, type Selection } from 'prefsel';
+  it(
+    'Should type-check against its declarations under NodeNext with skipLibCheck: false',
+    async () => {
+      writeFileSync(
+        join(app, 'consumer.ts'),
+        `import { createFunctionScorer, createSelector, type Selection } from 'prefsel';
 import { createOpenAICompatibleGenerator, preferenceSelection, parsePreference } from 'prefsel/middleware';
 import { createOnnxScorer, ensureReferenceModel, type OnnxScorer } from 'prefsel/scorers';
 import { compose, createApp, loadConfig } from 'prefsel/server';
@@ -111,78 +123,95 @@ export const pick = (s: Selection): string | undefined => s.chosen.message?.cont
 export const load = async (): Promise<OnnxScorer> => createOnnxScorer({ modelDir: await ensureReferenceModel() });
 export const parts = [parsePreference, compose, createApp, loadConfig] as const;
 `,
-    );
-    const tsconfig = {
-      compilerOptions: {
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        target: 'ES2022',
-        strict: true,
-        skipLibCheck: false,
-        noEmit: true,
-        types: ['node'],
-        typeRoots: [join(ROOT, 'node_modules/@types')],
-      },
-      files: ['consumer.ts'],
-    };
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    await expect(node([tsc, '-p', 'tsconfig.json'])).resolves.toBe('');
-  });
+      );
+      const tsconfig = {
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['consumer.ts'],
+      };
+      writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
+      const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+      await expect(node([tsc, '-p', 'tsconfig.json'])).resolves.toBe('');
+    },
+    SLOW,
+  );
 
-  it('Should run the README examples against the installed package, one selection through the ONNX reference scorer', async () => {
-    for (const example of ['custom-scorer.ts', 'hono-middleware.ts']) {
-      const code = readFileSync(join(ROOT, 'examples', example), 'utf8')
-        .replaceAll(`'../index.js'`, `'prefsel'`)
-        .replaceAll(`'../scorers/index.js'`, `'prefsel/scorers'`);
-      writeFileSync(join(app, example), code);
-    }
-    const custom = await node(['--import', TSX, 'custom-scorer.ts'], { UPSTREAM_URL: sim.url });
-    expect(custom).toMatch(/^Chosen: \S+/m);
-    const hono = await node(['--import', TSX, 'hono-middleware.ts'], { UPSTREAM_URL: sim.url });
-    expect(hono).toMatch(/^Status: 200$/m);
-    expect(hono).toMatch(/^Strategy: rps · candidates: 5$/m);
-  });
+  it(
+    'Should run the README examples against the installed package, one selection through the ONNX reference scorer',
+    async () => {
+      for (const example of ['custom-scorer.ts', 'hono-middleware.ts']) {
+        const code = readFileSync(join(ROOT, 'examples', example), 'utf8')
+          .replaceAll(`'../index.js'`, `'prefsel'`)
+          .replaceAll(`'../scorers/index.js'`, `'prefsel/scorers'`);
+        writeFileSync(join(app, example), code);
+      }
+      const custom = await node(['--import', TSX, 'custom-scorer.ts'], { UPSTREAM_URL: sim.url });
+      expect(custom).toMatch(/^Chosen: \S+/m);
+      const hono = await node(['--import', TSX, 'hono-middleware.ts'], { UPSTREAM_URL: sim.url });
+      expect(hono).toMatch(/^Status: 200$/m);
+      expect(hono).toMatch(/^Strategy: rps · candidates: 5$/m);
+    },
+    SLOW,
+  );
 
-  it('Should serve from node_modules/.bin/prefsel and stop on SIGTERM', async () => {
-    const port = await freePort();
-    const started = await startUntil(join(app, 'node_modules/.bin/prefsel'), ['serve', '--port', String(port)], {
-      cwd: app,
-      env: cleanEnv(),
-      ready: /prefsel is ready/,
-      timeoutMs: 180_000,
-    });
-    try {
-      const origin = `http://127.0.0.1:${port}`;
-      const page = await fetch(`${origin}/`);
-      expect(page.status).toBe(200);
-      const res = await fetch(`${origin}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-preference': 'angle=20' },
-        body: JSON.stringify({ model: 'prefsel-sim', messages: [{ role: 'user', content: 'How do I boil an egg?' }] }),
+  it(
+    'Should serve from node_modules/.bin/prefsel and stop on SIGTERM',
+    async () => {
+      const port = await freePort();
+      const started = await startUntil(join(app, 'node_modules/.bin/prefsel'), ['serve', '--port', String(port)], {
+        cwd: app,
+        env: cleanEnv(),
+        ready: /prefsel is ready/,
+        timeoutMs: 180_000,
       });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-selection-strategy')).toBe('rps');
-    } finally {
-      expect(await stopWith(started, 'SIGTERM', 60_000)).toBe(0);
-    }
-    expect(await portInUse(port)).toBe(false);
-  });
+      try {
+        const origin = `http://127.0.0.1:${port}`;
+        const page = await fetch(`${origin}/`);
+        expect(page.status).toBe(200);
+        const res = await fetch(`${origin}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-preference': 'angle=20' },
+          body: JSON.stringify({
+            model: 'prefsel-sim',
+            messages: [{ role: 'user', content: 'How do I boil an egg?' }],
+          }),
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-selection-strategy')).toBe('rps');
+      } finally {
+        expect(await stopWith(started, 'SIGTERM', 60_000)).toBe(0);
+      }
+      expect(await portInUse(port)).toBe(false);
+    },
+    SLOW,
+  );
 
-  it('Should say the session worker is missing, not blame the graph, when an install lost it', async () => {
-    const worker = join(app, 'node_modules/prefsel/dist/scorers/onnx/session-worker.mjs');
-    renameSync(worker, `${worker}.away`);
-    try {
-      const script = `
+  it(
+    'Should say the session worker is missing, not blame the graph, when an install lost it',
+    async () => {
+      const worker = join(app, 'node_modules/prefsel/dist/scorers/onnx/session-worker.mjs');
+      renameSync(worker, `${worker}.away`);
+      try {
+        const script = `
         import { createOnnxScorer, ensureReferenceModel } from 'prefsel/scorers';
         const modelDir = await ensureReferenceModel();
         try { await createOnnxScorer({ modelDir, device: 'cpu', logger: { info() {}, warn() {} } }); }
         catch (err) { console.log(err.name + ': ' + err.message); }`;
-      const out = await node(['--input-type=module', '-e', script]);
-      expect(out).toMatch(/^SessionWorkerMissingError: The ONNX session worker \S+session-worker\.mjs is missing/m);
-      expect(out).not.toMatch(/graph/);
-    } finally {
-      renameSync(`${worker}.away`, worker);
-    }
-  });
+        const out = await node(['--input-type=module', '-e', script]);
+        expect(out).toMatch(/^SessionWorkerMissingError: The ONNX session worker \S+session-worker\.mjs is missing/m);
+        expect(out).not.toMatch(/graph/);
+      } finally {
+        renameSync(`${worker}.away`, worker);
+      }
+    },
+    SLOW,
+  );
 });
