@@ -47,6 +47,18 @@ export interface ResponseError {
   message: string;
 }
 
+/** The output format a response was asked for (`text.format`): prose, or JSON passed through from the upstream. */
+export type ResponseTextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      name: string;
+      schema: Record<string, unknown>;
+      description?: string;
+      strict?: boolean | null;
+    };
+
 /** A Response object (`object: "response"`), as returned by `POST /v1/responses` and inside lifecycle events. */
 export interface ResponseObject {
   id: string;
@@ -65,7 +77,7 @@ export interface ResponseObject {
   previous_response_id: null;
   store: false;
   temperature: number | null;
-  text: { format: { type: 'text' } };
+  text: { format: ResponseTextFormat };
   tool_choice: 'none';
   tools: never[];
   top_p: number | null;

@@ -10,7 +10,8 @@
  * - Requests with `tools` or a non-text `response_format` pass through with strategy `none` (the reward model
  *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
  * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
- *   the engine's queue, retries and deadline, and the response carries no selection report.
+ *   the engine's queue, retries and deadline (an idle timeout bounds each wait for a chunk instead), and the
+ *   response carries no selection report.
  * - A model id may carry a strategy prefix (`rps:llama-3`, `none:llama-3`) for clients that can only pick a model;
  *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
@@ -25,6 +26,7 @@ import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
 import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
@@ -54,6 +56,12 @@ export interface PreferenceSelectionOptions {
    */
   readonly keepAliveMs?: number;
   /**
+   * Longest wait for the first chunk of a pass-through stream and between two of its chunks; then the upstream call
+   * is aborted and the client gets a 504 (or an error event once the stream has started). Minimum: `1`.
+   * @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
    * Approximate characters per content chunk when a selected answer is replayed as a stream. Minimum: `1`.
    * @default 24
    */
@@ -77,10 +85,11 @@ export interface PreferenceSelectionOptions {
 }
 
 /** Defaults of the middleware's numeric options (the server's settings start from these). */
-export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, chunkChars: 24 } as const;
+export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, streamIdleTimeoutMs: 60_000, chunkChars: 24 } as const;
 /** Ranges of the middleware's numeric options. */
 export const MIDDLEWARE_BOUNDS = {
   keepAliveMs: { min: 1, integer: true },
+  streamIdleTimeoutMs: { min: 1, integer: true },
   chunkChars: { min: 1, integer: true },
 } as const satisfies Record<keyof typeof MIDDLEWARE_DEFAULTS, Bound>;
 
@@ -103,6 +112,7 @@ export function middlewareOptions(options: PreferenceSelectionOptions): Required
   }
   const opts = { ...defaults, ...options };
   assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('streamIdleTimeoutMs', opts.streamIdleTimeoutMs, MIDDLEWARE_BOUNDS.streamIdleTimeoutMs);
   assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
   return opts;
 }
@@ -151,10 +161,13 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
 
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, ...streamOptions(request) },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, ...streamOptions(request) },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
       const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });

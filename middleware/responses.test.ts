@@ -115,6 +115,7 @@ describe('preferenceResponses: JSON', () => {
       metadata: {},
       temperature: null,
       top_p: null,
+      textFormat: { type: 'text' },
     });
     const rendered = renderResponse(selectionOf(['a']), meta, { returnCandidates: false });
     // output_text is added by the SDK itself, never sent on the wire.

@@ -14,6 +14,7 @@
  * - Strategy `none` with `stream: true` relays the upstream's stream live (no queue, retries or deadline; no report).
  * - With `return_candidates: true` the `selection` report is a top-level field of the Response object (in a stream:
  *   of the `response.completed` event's `response`).
+ * - A JSON `text.format` passes through with strategy `none` (the reward model judges prose), as on chat.
  * - Tools, non-text input and stored state are refused with a 400 naming the field (see `http/responses-request.ts`).
  */
 import type { MiddlewareHandler } from 'hono';
@@ -21,6 +22,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Selection } from '../core/types.js';
 import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { createResponsesRequestParser } from './http/responses-request.js';
@@ -82,10 +84,13 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
       // The Response needs usage at the end, so the upstream is always asked for its usage chunk.
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, stream_options: { include_usage: true } },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, stream_options: { include_usage: true } },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
       const ready = primed(upstream).then(
         (chunks): EventSource => ({

@@ -48,8 +48,12 @@ export interface AppOptions {
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
-  /** Longest wait for the upstream in `/readyz`. */
+  /** Longest wait for the upstream in `/readyz`; default 3000. */
   readyTimeoutMs?: number;
+  /** Longest wait for a chunk of a pass-through stream (`--stream-idle-timeout-ms`); default 60000. */
+  streamIdleTimeoutMs?: number;
+  /** Longest wait for the upstream's model list in `GET /v1/models` (`--models-timeout-ms`); default 10000. */
+  modelsTimeoutMs?: number;
   /** Extra top-level fields clients may send and the generator forwards (`--forward-params`); default none. */
   forwardParams?: readonly string[];
 }
@@ -134,6 +138,7 @@ export function createApp(deps: AppDeps): Hono {
   const endpointOptions = {
     selector,
     keepAliveMs: options.keepAliveMs,
+    ...(options.streamIdleTimeoutMs ? { streamIdleTimeoutMs: options.streamIdleTimeoutMs } : {}),
     forwardParams: options.forwardParams ?? [],
     resolveModel: (model: string) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection: Selection) => metrics.observeSelection(selection),
@@ -146,7 +151,14 @@ export function createApp(deps: AppDeps): Hono {
   for (const path of ['/v1/chat/completions', '/chat/completions']) app.post(path, auth, limitBody, admit, chat);
   for (const path of ['/v1/responses', '/responses']) app.post(path, auth, limitBody, admit, responses);
   app.use('/v1/*', auth);
-  app.route('/v1', modelRoutes({ generator: selector.generator, modelMap: options.modelMap }));
+  app.route(
+    '/v1',
+    modelRoutes({
+      generator: selector.generator,
+      modelMap: options.modelMap,
+      ...(options.modelsTimeoutMs ? { timeoutMs: options.modelsTimeoutMs } : {}),
+    }),
+  );
   app.route(
     '/',
     systemRoutes({

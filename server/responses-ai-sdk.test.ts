@@ -62,6 +62,27 @@ describe('AI SDK default provider against prefsel', () => {
     expect(roles.slice(-3)).toEqual(['user', 'assistant', 'user']);
   });
 
+  it('Should continue a conversation from the previous result once store is off (prefsel keeps no state)', async () => {
+    const first = await generateText({ model: openai('prefsel-sim'), prompt, maxRetries: 0 });
+    const messages = [...first.response.messages, { role: 'user' as const, content: 'And congestion avoidance?' }];
+    // By default the SDK sends the earlier answer as a reference to a stored item: a 400 that says what to do.
+    const err = await generateText({ model: openai('prefsel-sim'), messages, maxRetries: 0 }).catch((e: unknown) => e);
+    expect((err as APICallError).statusCode).toBe(400);
+    expect((err as APICallError).message).toContain('store = false');
+    const next = await generateText({
+      model: openai('prefsel-sim'),
+      messages,
+      providerOptions: { openai: { store: false } },
+      maxRetries: 0,
+    });
+    expect(next.text.length).toBeGreaterThan(0);
+    const last = upstreamCalls().at(-1)!.body!.messages;
+    expect(last.slice(-2)).toEqual([
+      { role: 'assistant', content: first.text },
+      { role: 'user', content: 'And congestion avoidance?' },
+    ]);
+  });
+
   it('Should surface prefsel errors as APICallError with their status and message', async () => {
     const err = await generateText({
       model: openai('prefsel-sim'),

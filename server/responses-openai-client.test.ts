@@ -192,7 +192,23 @@ describe('openai client: Responses API against prefsel', () => {
     expect(calls[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it('Should pass a JSON text.format through to the upstream as response_format, with strategy none', async () => {
+    const format = { type: 'json_schema' as const, name: 'answer', schema: { type: 'object' }, strict: true };
+    const { data, response } = await client.responses
+      .create({ model: 'prefsel-sim', input, text: { format } })
+      .withResponse();
+    expect(response.headers.get('x-selection-strategy')).toBe('none');
+    expect(data.text?.format).toEqual(format);
+    const calls = upstreamCalls();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.body!.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema: { type: 'object' }, strict: true },
+    });
+  });
+
   it.each([
+    [{ input, text: { format: { type: 'xml' } } }, 'text.format.type'],
     [{ input, tools: [{ type: 'function', name: 'f', parameters: {}, strict: true }] }, 'tools'],
     [
       { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] },

@@ -15,6 +15,7 @@ import {
 } from '../../core/upstream-params.js';
 import { issuesToError } from '../validation.js';
 import { createExtensionResolver } from './extensions.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
@@ -113,6 +114,15 @@ export async function readJson(request: Request, what = 'chat-completions reques
   const text = await request.text();
   if (text.trim() === '') {
     throw new InvalidRequestError(`The request body is empty; send a JSON ${what}.`);
+  }
+  // Before parsing: a deeply nested body would overflow the stack of the first recursive consumer after the parse.
+  const deep = jsonTooDeep(text, MAX_JSON_DEPTH);
+  if (deep) {
+    const where = deep.key === null ? '' : ` under \`${deep.key}\``;
+    throw new InvalidRequestError(
+      `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels${where}.`,
+      { param: deep.key, code: 'nesting_too_deep' },
+    );
   }
   let value: unknown;
   try {

@@ -12,6 +12,7 @@ import type {
   ResponseObject,
   ResponseOutputMessage,
   ResponseStatus,
+  ResponseTextFormat,
   ResponseUsage,
 } from '../../core/openai-responses.js';
 import type { Selection } from '../../core/types.js';
@@ -24,6 +25,7 @@ export interface ResponseEcho {
   metadata: Record<string, string>;
   temperature: number | null;
   top_p: number | null;
+  textFormat: ResponseTextFormat;
   user?: string;
 }
 
@@ -114,7 +116,7 @@ export function responseObject(meta: ResponsesMeta, state: ResponseState): Respo
     previous_response_id: null,
     store: false,
     temperature: echo.temperature,
-    text: { format: { type: 'text' } },
+    text: { format: echo.textFormat },
     tool_choice: 'none',
     tools: [],
     top_p: echo.top_p,

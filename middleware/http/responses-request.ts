@@ -2,7 +2,8 @@
  * @module http/responses-request
  * From a raw `POST /v1/responses` request to the engine's request. prefsel serves the Responses API for text: the
  * input (a string or message items with text parts) and `instructions` become chat messages, and the upstream call
- * is built field by field from an allow-list (`max_output_tokens` → `max_tokens`, `temperature`, `top_p`, `user`).
+ * is built field by field from an allow-list (`max_output_tokens` → `max_tokens`, `temperature`, `top_p`, `user`,
+ * a JSON `text.format` → `response_format`, which passes through with strategy `none` as it does on chat).
  * Every field a client may send is named in the schema: a few harmless ones are accepted and ignored (`store: false`,
  * `truncation: "disabled"`, …), tools, non-text inputs and stored state (`previous_response_id`, `conversation`,
  * `store: true`) get a 400 that names the field and says why. Any other field is the chat endpoint's 400 "Unknown
@@ -10,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
+import type { ResponseTextFormat } from '../../core/openai-responses.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
 import { forwardableParams, pickUpstreamParams, unknownParamError } from '../../core/upstream-params.js';
 import { issuesToError } from '../validation.js';
@@ -48,6 +50,23 @@ const messageItem = z.looseObject({
   content: z.union([z.string(), z.array(textPart)]),
 });
 
+/** `text.format`: prose (selected), or JSON (passed through with strategy `none`, as chat's `response_format`). */
+const textFormat = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('text') }),
+    z.strictObject({ type: z.literal('json_object') }),
+    z.strictObject({
+      type: z.literal('json_schema'),
+      name: z.string().min(1).max(64),
+      schema: z.record(z.string(), z.unknown()),
+      description: z.string().optional(),
+      strict: z.boolean().nullish(),
+    }),
+  ],
+  { error: 'expected a format of type "text", "json_object" or "json_schema"' },
+);
+
 /** Checks the item's type first, so a tool call or item reference is named as such rather than as a missing role. */
 const inputItem = z
   .looseObject({ type: z.string().optional() })
@@ -85,13 +104,7 @@ export function responsesRequestSchema(limits: SchemaLimits) {
     prompt_cache_key: z.string().nullish(),
     safety_identifier: z.string().nullish(),
     include: z.array(z.string()).max(0, { error: 'no extra output data can be included' }).nullish(),
-    text: z
-      .strictObject({
-        format: z
-          .looseObject({ type: z.literal('text', { error: 'only text output is supported on /v1/responses' }) })
-          .optional(),
-      })
-      .nullish(),
+    text: z.strictObject({ format: textFormat.optional() }).nullish(),
     // Refused with the reason.
     tools: z.array(z.unknown()).max(0, { error: NO_TOOLS }).nullish(),
     tool_choice: z.enum(['none', 'auto'], { error: NO_TOOLS }).nullish(),
@@ -158,13 +171,17 @@ export function createResponsesRequestParser(
     if (body.temperature != null) fields.temperature = body.temperature;
     if (body.top_p != null) fields.top_p = body.top_p;
     if (body.user !== undefined) fields.user = body.user;
+    const format = body.text?.format ?? { type: 'text' };
+    // JSON output is the upstream's to produce: the reward model judges prose, so it passes through (strategy none).
+    const json = format.type !== 'text';
+    if (json) fields.response_format = toResponseFormat(format);
     const params: ChatCompletionCreateParams = pickUpstreamParams(fields, forwarded);
 
     return {
       model: body.model,
       params,
       ...(preference === undefined ? {} : { preference }),
-      selection,
+      selection: json ? { ...selection, strategy: 'none' } : selection,
       stream: body.stream === true,
       returnCandidates,
       echo: {
@@ -173,6 +190,7 @@ export function createResponsesRequestParser(
         metadata: body.metadata ?? {},
         temperature: body.temperature ?? null,
         top_p: body.top_p ?? null,
+        textFormat: format,
         ...(body.user === undefined ? {} : { user: body.user }),
       },
     };
@@ -188,6 +206,13 @@ function toMessages(instructions: string | null | undefined, input: Input): Chat
   if (typeof input === 'string') messages.push({ role: 'user', content: input });
   else for (const item of input) messages.push({ role: item.role, content: toChatContent(item.content) });
   return messages;
+}
+
+/** A Responses `text.format` as the chat-completions `response_format` the upstream understands. */
+function toResponseFormat(format: Exclude<ResponseTextFormat, { type: 'text' }>): Record<string, unknown> {
+  if (format.type === 'json_object') return { type: 'json_object' };
+  const { type, ...jsonSchema } = format;
+  return { type, json_schema: jsonSchema };
 }
 
 /** One text part stays a plain string (what every OpenAI-compatible server accepts); several stay separate parts. */
