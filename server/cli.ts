@@ -91,7 +91,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(EXIT.ok);
   }
   const { config } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { secrets: [config.upstreamApiKey, ...config.apiKeys] });
   for (const warning of warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, 'effective configuration');
 
