@@ -1,11 +1,14 @@
 /**
  * @module routes/system
  * Operational endpoints: `/healthz` (the process answers), `/readyz` (the reward model is loaded and the upstream
- * answers), `/metrics` (Prometheus).
+ * answers), `/metrics` (Prometheus). `/healthz` and `/readyz` answer anyone, since orchestrators probe them without
+ * credentials; `/readyz` then says only whether it is ready, and shows its checks (model name, execution provider,
+ * the upstream's error) to clients with a key. `/metrics` is guarded by the app when keys are set. No route shows a
+ * filesystem path: the reward model is named by its directory's name.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Generator, Scorer } from '../../core/ports.js';
-import type { Metrics } from '../metrics.js';
+import { publicModelName, type Metrics } from '../metrics.js';
 
 /** Options of {@link systemRoutes}. */
 export interface SystemRoutesOptions {
@@ -16,6 +19,8 @@ export interface SystemRoutesOptions {
   readyTimeoutMs: number;
   /** Remote scorers and whether each has an endpoint in rotation; any without one makes `/readyz` 503. */
   remoteScorers?: () => Array<{ name: string; ready: boolean }>;
+  /** Whether the request may see `/readyz`'s checks (it carries a valid client key, or no keys are set). */
+  mayInspect: (c: Context) => boolean;
 }
 
 /** Result of one upstream probe. */
@@ -40,7 +45,7 @@ export function systemRoutes(options: SystemRoutesOptions): Hono {
     const upstream = await probe(options.generator, options.readyTimeoutMs);
     const scorer = {
       loaded: true,
-      model: options.scorer.info.model,
+      model: publicModelName(options.scorer.info.model),
       execution_provider: options.scorer.info.executionProvider,
       attributes: options.scorer.attributes,
     };
@@ -50,6 +55,7 @@ export function systemRoutes(options: SystemRoutesOptions): Hono {
       ...(remote.length > 0 ? { remote_scorers: remote } : {}),
       upstream: { name: options.generator.name, ...upstream },
     };
+    const detail = options.mayInspect(c) ? { checks } : {};
     const down = remote.filter((r) => !r.ready).map((r) => r.name);
     if (upstream.reachable === false || down.length > 0) {
       const message =
@@ -57,9 +63,9 @@ export function systemRoutes(options: SystemRoutesOptions): Hono {
           ? 'The upstream is not reachable.'
           : `No endpoint of scorer ${down.join(', ')} is in rotation.`;
       const error = { message, type: 'server_error', param: null, code: 'not_ready' };
-      return c.json({ status: 'not_ready', checks, error }, 503);
+      return c.json({ status: 'not_ready', ...detail, error }, 503);
     }
-    return c.json({ status: 'ready', checks });
+    return c.json({ status: 'ready', ...detail });
   });
   app.get('/metrics', async (c) => {
     const body = await options.metrics.registry.metrics();
