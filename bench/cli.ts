@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { e2ePreset, runE2eBench } from './e2e.js';
 import { overheadPreset, runOverheadBench } from './overhead.js';
 import { qualityPreset, runQualityBench } from './quality.js';
-import { runScaleBench, scalePreset, updateScaleTables } from './scale.js';
+import { updateScaleTables } from './scale-report.js';
+import { runScaleBench, scalePreset } from './scale.js';
 import {
   PARTS,
   RESULTS_DIR,
