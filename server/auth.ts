@@ -9,7 +9,18 @@ import { AuthenticationError } from '../core/errors.js';
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
-/** Rejects requests without one of `keys` with a 401 that says it is *this proxy's* key that is wrong. */
+/**
+ * The tenant of a client key: a stable, non-secret id (a SHA-256 prefix of a high-entropy key reveals nothing of it)
+ * under which that key's preference profiles live, so one key never reads or moves another's.
+ */
+export function tenantOf(key: string): string {
+  return `key_${createHash('sha256').update(`prefsel-tenant:${key}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * Rejects requests without one of `keys` with a 401 that says it is *this proxy's* key that is wrong, and puts the
+ * key's tenant on the context (`prefselTenant`).
+ */
 export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
   const accepted = keys.map(digest);
   return async function clientKeyAuth(c, next) {
@@ -25,6 +36,7 @@ export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
     let ok = false;
     for (const key of accepted) ok = timingSafeEqual(key, given) || ok;
     if (!ok) throw new AuthenticationError('Invalid API key for this prefsel proxy (not the upstream).');
+    c.set('prefselTenant', tenantOf(match[1]!.trim()));
     await next();
   };
 }
