@@ -73,8 +73,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const logger = createLogger('debug', sink);
   const key = options.upstreamApiKey;
+  const logger = createLogger('debug', sink, { secrets: [key, ...(options.app?.apiKeys ?? [])] });
   const generator = redactingGenerator(
     createOpenAICompatibleGenerator({
       baseUrl: sim.url,
