@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
+import { profilesResultsSchema } from './profiles.js';
 import { redisMissing } from '../test/redis-server.js';
 import {
   e2eResultsSchema,
@@ -22,6 +23,7 @@ const SPECIFIC = {
   overhead: overheadResultsSchema,
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
+  profiles: profilesResultsSchema,
   scale: scaleResultsSchema,
 } as const;
 const noRedis = redisMissing();
@@ -69,6 +71,10 @@ describe('benchmarks on tiny settings', () => {
 
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
+  });
+
+  it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
+    await runTiny('profiles', outDir);
   });
 
   it.skipIf(noRedis !== undefined)(

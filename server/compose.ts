@@ -2,15 +2,20 @@
  * @module compose
  * The composition root (with `compose-scorers.ts`, which builds the scorers): the only files that name concrete
  * generators, scorers and the simulator. Configuration in, a ready app out. A configuration file's `models:` give
- * one route per client model id, each with its upstream and scorer. No upstream configured means the built-in simulated upstream (announced loudly: its answers are
- * not a language model's); no reward model configured means the built-in reference model.
+ * one route per client model id, each with its upstream and scorer. No upstream configured means the built-in
+ * simulated upstream (announced loudly: its answers are not a language model's); no reward model configured means the
+ * built-in reference model.
  */
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Generator, Scorer } from '../core/ports.js';
 import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { preferenceSchema } from '../middleware/preference.js';
+import { lazyProfileStore } from '../middleware/profiles/lazy-store.js';
+import { createProfiles } from '../middleware/profiles/service.js';
+import { createSqlProfileStore, openPglite, openPostgres } from '../stores/index.js';
 import type { BatchInfo } from '../scorers/index.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
@@ -19,9 +24,7 @@ import { buildScorers, scorerDecls } from './compose-scorers.js';
 import { ConfigError, settingProblem, type ServerConfig } from './config.js';
 import { createRequestTracker, type RequestTracker } from './in-flight.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createLimiter } from './limits/limiter.js';
-import { createRedisLimitStore } from './limits/redis-store.js';
-import { createMemoryLimitStore, type LimitStore } from './limits/store.js';
+import { limiterFromConfig } from './limits/from-config.js';
 import { redactingGenerator } from './redact.js';
 import { playgroundRoutes } from './playground/route.js';
 import { routedSelector } from './routing.js';
@@ -94,21 +97,8 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
   });
 
   let sim: SimulatedUpstream | undefined;
-  const limiter = createLimiter({
-    settings: {
-      windowMs: config.limitWindowMs,
-      keyRequests: config.keyRequests,
-      keyTokens: config.keyTokens,
-      userRequests: config.userRequests,
-      userTokens: config.userTokens,
-      reserveTokens: config.reserveTokens,
-      failure: config.redisFailure,
-      defaultK: config.k,
-    },
-    store: limitStore(config, logger),
-    logger,
-    onEvent: (event) => metrics?.observeLimit(event),
-  });
+  const limiter = limiterFromConfig(config, logger, (event) => metrics?.observeLimit(event));
+  let closeProfiles: (() => Promise<void>) | undefined;
   try {
     const needsSim = plans.some((p) => p.upstreamUrl === undefined);
     if (needsSim) {
@@ -159,12 +149,21 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       scorer: selector.scorer,
       scorerEndpoints: remoteEndpoints,
     });
+    const profiles = createProfiles({
+      store: profileStore(config, logger),
+      selector,
+      reportTtlMs: config.profileReportTtlMs,
+      maxReports: config.profileMaxReports,
+      lookupTimeoutMs: config.profileLookupTimeoutMs,
+    });
+    closeProfiles = () => profiles.store.close();
     const app = createApp({
       selector,
       logger,
       metrics,
       tracker,
       limiter,
+      profiles,
       playground: playgroundRoutes({ selector }),
       remoteScorers: () => scorers.remote.map((r) => ({ name: r.name, ready: r.ready() })),
       options: {
@@ -189,32 +188,19 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       metrics,
       upstream: { url: upstreams.join(', '), simulated: sim !== undefined },
       async close() {
+        await closeProfiles?.();
         await scorers.close();
         await limiter.close();
         await sim?.close();
       },
     };
   } catch (err) {
+    await closeProfiles?.();
     await scorers.close();
     await limiter.close();
     await sim?.close();
     throw err;
   }
-}
-
-/** Redis when `--redis-url` is set (budgets shared by every replica), else this process's memory. */
-function limitStore(config: ServerConfig, logger: Logger): LimitStore {
-  if (config.redisUrl === undefined) return createMemoryLimitStore();
-  let last = 0;
-  return createRedisLimitStore({
-    url: config.redisUrl,
-    onError: (err) => {
-      // ioredis reports every reconnection attempt; one line per 10 s is enough to see an outage.
-      if (Date.now() - last < 10_000) return;
-      last = Date.now();
-      logger.warn({ err: err.message }, 'redis (limits) connection problem');
-    },
-  });
 }
 
 /** One model the proxy serves, resolved from the configuration. */
@@ -270,6 +256,25 @@ function planRoutes(config: ServerConfig, env: NodeJS.ProcessEnv): RoutePlan[] {
     if (ids.indexOf(id) !== ids.lastIndexOf(id)) problems.push(`model ${id} is declared twice`);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return plans;
+}
+
+/**
+ * The profile store the settings name: PostgreSQL with --database-url, else the embedded PGlite database in
+ * --data-dir. Opened on first use (see lazy-store); the log says which and where (never the URL's password).
+ */
+function profileStore(config: ServerConfig, logger: Logger) {
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    logger.info({ profiles: 'postgres', host: url.host, database: url.pathname.slice(1) }, 'profiles: PostgreSQL');
+    const connectionString = config.databaseUrl;
+    return lazyProfileStore('postgres', async () => createSqlProfileStore(await openPostgres({ connectionString })));
+  }
+  const dataDir = config.dataDir;
+  logger.info({ profiles: 'pglite', dataDir }, 'profiles: embedded PGlite database (opened on first use)');
+  return lazyProfileStore('pglite', async () => {
+    await mkdir(dataDir, { recursive: true });
+    return createSqlProfileStore(await openPglite(dataDir));
+  });
 }
 
 /**

@@ -14,12 +14,20 @@ const allowed: Record<string, readonly string[]> = {
   core: [],
   scorers: ['core'],
   'upstream-sim': ['core'],
+  stores: ['core'],
   middleware: ['core'],
-  server: ['core', 'middleware', 'scorers', 'upstream-sim'],
+  server: ['core', 'middleware', 'scorers', 'upstream-sim', 'stores'],
 };
 
 /** Concrete implementations only the composition root may import. */
-const concrete = ['scorers/onnx/', 'scorers/reference/', 'scorers/remote/', 'middleware/generators/', 'upstream-sim/'];
+const concrete = [
+  'scorers/onnx/',
+  'scorers/reference/',
+  'scorers/remote/',
+  'middleware/generators/',
+  'upstream-sim/',
+  'stores/',
+];
 /**
  * Shared pieces of a concrete folder that another concrete scorer may use: remote scorers read a model directory's
  * text side (tokenizer, chat template, labels) exactly as the embedded scorer does, from one module.
@@ -28,7 +36,7 @@ const shared: Record<string, readonly string[]> = { 'scorers/remote/': ['scorers
 /** The composition root: compose.ts, and compose-scorers.ts, which builds the declared scorers for it. */
 const compositionRoot = ['server/compose.ts', 'server/compose-scorers.ts'];
 /** Entry files that only re-export, so embedding users can import concrete pieces by name. */
-const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'server/index.ts', 'index.ts'];
+const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'stores/index.ts', 'server/index.ts', 'index.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
