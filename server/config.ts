@@ -24,7 +24,9 @@ export type ServerConfig = {
 
 /**
  * The validated configuration, on typed values (numbers as numbers): what the flags and variables give after their
- * text is read, and what a configuration file gives directly. Cross-setting rules come last.
+ * text is read, and what a configuration file gives directly. Cross-setting rules come last. The object is built
+ * from the table at run time, which TypeScript cannot follow, so its type is stated as {@link ServerConfig} (derived
+ * from the same table).
  */
 export const configSchema = z
   .object(
