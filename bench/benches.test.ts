@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
+import { profilesResultsSchema } from './profiles.js';
 import {
   e2eResultsSchema,
   overheadResultsSchema,
@@ -21,6 +22,7 @@ const SPECIFIC = {
   overhead: overheadResultsSchema,
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
+  profiles: profilesResultsSchema,
   soak: soakResultsSchema,
 } as const;
 
@@ -66,6 +68,10 @@ describe('benchmarks on tiny settings', () => {
 
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
+  });
+
+  it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
+    await runTiny('profiles', outDir);
   });
 
   it(
