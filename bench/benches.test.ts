@@ -10,13 +10,20 @@ import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
 import { profilesResultsSchema } from './profiles.js';
-import { e2eResultsSchema, overheadResultsSchema, partResultSchema, qualityResultsSchema } from './schema.js';
+import {
+  e2eResultsSchema,
+  overheadResultsSchema,
+  partResultSchema,
+  qualityResultsSchema,
+  soakResultsSchema,
+} from './schema.js';
 
 const SPECIFIC = {
   overhead: overheadResultsSchema,
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
   profiles: profilesResultsSchema,
+  soak: soakResultsSchema,
 } as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
@@ -66,6 +73,14 @@ describe('benchmarks on tiny settings', () => {
   it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
     await runTiny('profiles', outDir);
   });
+
+  it(
+    'soak: a faulty upstream, mixed requests and early disconnects through prefsel serve',
+    { timeout: 240_000 },
+    async () => {
+      await runTiny('soak', outDir);
+    },
+  );
 
   it('summary lists every part written', () => {
     const summary = readFileSync(writeSummary(outDir), 'utf8');
