@@ -16,6 +16,7 @@ import {
   overheadResultsSchema,
   partResultSchema,
   qualityResultsSchema,
+  soakResultsSchema,
   scaleResultsSchema,
 } from './schema.js';
 
@@ -24,6 +25,7 @@ const SPECIFIC = {
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
   profiles: profilesResultsSchema,
+  soak: soakResultsSchema,
   scale: scaleResultsSchema,
 } as const;
 const noRedis = redisMissing();
@@ -76,6 +78,14 @@ describe('benchmarks on tiny settings', () => {
   it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
     await runTiny('profiles', outDir);
   });
+
+  it(
+    'soak: a faulty upstream, mixed requests and early disconnects through prefsel serve',
+    { timeout: 240_000 },
+    async () => {
+      await runTiny('soak', outDir);
+    },
+  );
 
   it.skipIf(noRedis !== undefined)(
     'scale: embedded vs remote scorers, three replicas on Redis, a scorer killed under load',
