@@ -66,6 +66,12 @@ export interface CreateSelectorOptions {
   maxConcurrentUpstream?: number;
   /** Upstream calls allowed to wait; beyond this `select()` throws `OverloadedError`. Default 1024. */
   maxQueuedUpstream?: number;
+  /**
+   * Input-token budget: the longest conversation accepted for scoring, in the scorer's tokens (measured by
+   * `Scorer.prepare` when the scorer has it; every scorer is held to 8 characters per token first). Over it,
+   * `select()` throws a 400 `context_length_exceeded` on `messages` before any upstream call. Default 131072.
+   */
+  maxInputTokens?: number;
 }
 
 /** One request to the engine. */

@@ -112,6 +112,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         deadlineMs: config.deadlineMs,
         maxConcurrentUpstream: config.maxConcurrency,
         maxQueuedUpstream: config.maxQueue,
+        maxInputTokens: config.maxInputTokens,
       });
     } catch (err) {
       // The engine validates the default preference against the scorer's attributes; say which setting to fix.

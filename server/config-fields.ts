@@ -180,6 +180,14 @@ export const CONFIG_FIELDS = [
     help: 'Chat requests handled at once; beyond it requests get 429 with Retry-After. Default 256.',
   },
   {
+    key: 'maxInputTokens',
+    flag: 'max-input-tokens',
+    env: 'PREFSEL_MAX_INPUT_TOKENS',
+    kind: 'integer',
+    arg: 'N',
+    help: "Longest conversation accepted for scoring, in the reward model's tokens (and 8 characters per token before any tokenizer runs); longer is a 400 context_length_exceeded before any upstream call. Default 131072.",
+  },
+  {
     key: 'deadlineMs',
     flag: 'deadline-ms',
     env: 'PREFSEL_DEADLINE_MS',

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { PreferenceInput } from '../core/types.js';
 import { STRATEGIES } from '../core/types.js';
 import { forwardParamProblem } from '../core/upstream-params.js';
+import { OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { parsePreferenceHeader } from '../middleware/http/headers.js';
 import { CONFIG_FIELDS, type ConfigField, type ConfigKey } from './config-fields.js';
 
@@ -108,6 +109,7 @@ export const configSchema = z
     maxConcurrency: z.int().min(1).default(64),
     maxQueue: z.int().min(0).default(1024),
     maxRequests: z.int().min(1).default(256),
+    maxInputTokens: z.int().min(1).default(OPERATIONAL_DEFAULTS.maxInputTokens),
     deadlineMs: ms.default(300_000),
     candidateTimeoutMs: ms.default(120_000),
     keepAliveMs: ms.default(1500),

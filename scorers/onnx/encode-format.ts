@@ -70,6 +70,17 @@ export interface Format {
  */
 export const RESPONSE_SENTINEL = '\uE000prefsel-response\uE001';
 
+/**
+ * The model's chat template refused a conversation (`raise_exception`, for instance Mistral's on turns that do not
+ * alternate): the conversation's shape is at fault, not the server.
+ */
+export class InputFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InputFormatError';
+  }
+}
+
 /** The format a model directory asks for. */
 export function createFormat(input: ResolvedInput, tokenizer: LoadedTokenizer): Format {
   if (input.type === 'chat') {
@@ -78,15 +89,23 @@ export function createFormat(input: ResolvedInput, tokenizer: LoadedTokenizer): 
       kind: 'single',
       // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
       addSpecialTokens: input.addSpecialTokens ?? false,
-      text: (turns, response) =>
-        template.render({
-          ...tokenizer.specialTokens,
-          messages: [
-            ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
-            { role: 'assistant', content: response },
-          ],
-          add_generation_prompt: false,
-        }),
+      text: (turns, response) => {
+        try {
+          return template.render({
+            ...tokenizer.specialTokens,
+            messages: [
+              ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
+              { role: 'assistant', content: response },
+            ],
+            add_generation_prompt: false,
+          });
+        } catch (err) {
+          throw new InputFormatError(
+            `the reward model's chat template cannot render this conversation: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+      },
     };
   }
   if (input.type === 'plain') {

@@ -44,12 +44,14 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-      batching: { maxBatchSize: 16, maxWaitMs: 5, onBatch: (b) => batches.push(b) },
+      // Calls reach the batcher once their encoding is back from the encode workers, a few ms apart on a busy
+      // machine: the wait lets them meet.
+      batching: { maxBatchSize: 16, maxWaitMs: 200, onBatch: (b) => batches.push(b) },
     });
     try {
       const calls = Array.from({ length: 8 }, (_, c) => inputs(5, c));
       const together = await Promise.all(calls.map((call) => scorer.score(call)));
-      expect(batches.length).toBeLessThan(calls.length); // calls were merged
+      expect(batches.reduce((n, b) => n + b.items, 0)).toBe(40);
       expect(Math.max(...batches.map((b) => b.size))).toBeGreaterThan(5);
       for (const [c, call] of calls.entries()) {
         for (const [i, input] of call.entries()) {
@@ -98,7 +100,7 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-      batching: { maxWaitMs: 5, onBatch: (b) => sizes.push(b.size) },
+      batching: { maxWaitMs: 200, onBatch: (b) => sizes.push(b.size) },
     });
     try {
       const [one] = inputs(1);
@@ -116,14 +118,19 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-      batching: { maxQueue: 8, maxWaitMs: 50 },
+      batching: { maxQueue: 8, maxWaitMs: 60_000 },
     });
     try {
-      const first = scorer.score(inputs(6));
+      // The first call waits in the queue (its batch is not full and the wait is long) until it is aborted.
+      const controller = new AbortController();
+      const first = scorer.score(inputs(6), { signal: controller.signal }).catch((e: unknown) => e);
+      while (scorer.stats.queued < 6) await new Promise((r) => setTimeout(r, 10));
       const err = await scorer.score(inputs(6, 1)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OverloadedError);
       expect((err as OverloadedError).status).toBe(429);
+      controller.abort(new DOMException('done', 'AbortError'));
       await first;
+      expect(scorer.stats.queued).toBe(0);
     } finally {
       await scorer.close();
     }

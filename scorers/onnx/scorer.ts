@@ -3,13 +3,15 @@
  * {@link createOnnxScorer}: a {@link Scorer} over a Hugging Face-style ONNX reward model directory, run by
  * onnxruntime-node on CUDA or CPU, with dynamic batching across concurrent calls.
  */
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ModelLoadError, ScorerError } from '../../core/errors.js';
-import type { CallOptions, ScoreInput, Scorer, ScorerInfo } from '../../core/ports.js';
+import type { CallOptions, PreparedPrompt, ScoreInput, ScoreOptions, Scorer, ScorerInfo } from '../../core/ports.js';
 import { DynamicBatcher } from './batcher.js';
 import type { BatcherOptions, BatcherStats } from './batcher.js';
-import { createInputEncoder } from './encode.js';
+import { createConversationEncoder, createInputEncoder } from './encode.js';
 import type { EncodedInput } from './encode.js';
+import { createEncodePool, createInThreadEncodePool, type EncodePool } from './encode-pool.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
@@ -17,6 +19,7 @@ import { createExecutor } from './session.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
+import { createScorerEncoding } from './scorer-encoding.js';
 import { loadTokenizer } from './tokenizer.js';
 
 /** Options of {@link createOnnxScorer}. */
@@ -38,6 +41,11 @@ export interface OnnxScorerOptions {
   readonly workers?: number;
   /** Threads per session. @default CPU with workers: cores / workers; otherwise all cores */
   readonly intraOpNumThreads?: number;
+  /**
+   * Worker threads that render and tokenize conversations, so that no input's length costs the event loop (0: in
+   * this thread, blocking it). @default half the cores, 1 to 4
+   */
+  readonly tokenizerWorkers?: number;
   /** Where the one provider line (and nothing else) is logged. @default console */
   readonly logger?: ScorerLogger;
 }
@@ -60,8 +68,13 @@ export interface OnnxScorer extends Scorer {
   readonly stats: BatcherStats;
   /** The interpreted model directory. */
   readonly spec: ModelSpec;
-  /** The exact token ids the model will see for `input` (after formatting and truncation). */
+  /**
+   * The exact token ids the model will see for `input` (after formatting and truncation), computed in the calling
+   * thread (for inspection and tests; `score()` encodes in worker threads).
+   */
   encode(input: ScoreInput): EncodedInput;
+  /** Measures the conversation in the encode workers and keeps it ready for `score()` (see `Scorer.prepare`). */
+  prepare(messages: ScoreInput['messages'], options?: CallOptions): Promise<PreparedPrompt>;
   close(): Promise<void>;
 }
 
@@ -78,26 +91,55 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const dir = resolve(options.modelDir);
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
-  const tok = loadTokenizer(files);
-  const encodeOne = createInputEncoder({ tokenizer: tok, input: spec.input, maxLength: spec.maxLength });
+  // The calling thread only tokenizes for `encode()`, on first use; `score()` and `prepare()` use the workers.
+  let inThread: ((input: ScoreInput) => EncodedInput) | undefined;
+  const encodeOne = (input: ScoreInput): EncodedInput => {
+    inThread ??= createInputEncoder({ tokenizer: loadTokenizer(files), input: spec.input, maxLength: spec.maxLength });
+    return inThread(input);
+  };
   const logger = options.logger ?? console;
-  let executor;
-  try {
-    executor = await createExecutor(files.onnxPath, {
+  const tokenizerWorkers = options.tokenizerWorkers ?? Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+  const startPool = (): Promise<EncodePool> =>
+    tokenizerWorkers === 0
+      ? Promise.resolve().then(() => {
+          const tokenizer = loadTokenizer(files);
+          const encoder = createConversationEncoder({ tokenizer, input: spec.input, maxLength: spec.maxLength });
+          return createInThreadEncodePool(encoder, tokenizer.padId);
+        })
+      : createEncodePool({
+          modelDir: dir,
+          workers: tokenizerWorkers,
+          ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+        });
+  const [opened, pooled] = await Promise.allSettled([
+    createExecutor(files.onnxPath, {
       device: options.device ?? 'auto',
       logger,
       label: basename(dir),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    }),
+    startPool(),
+  ]);
+  if (opened.status === 'rejected' || pooled.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value.release();
+    if (pooled.status === 'fulfilled') await pooled.value.close();
+    if (pooled.status === 'rejected') throw pooled.reason;
+    const err = (opened as PromiseRejectedResult).reason as Error;
+    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${err.message.split('\n')[0]}`, {
+      cause: err,
     });
-  } catch (err) {
-    throw new ModelLoadError(
-      files.onnxPath,
-      `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`,
-      { cause: err },
-    );
   }
-  const session = executor;
+  const executor = opened.value;
+  const pool = pooled.value;
+  const encoding = createScorerEncoding(pool);
+  // One release for both: load failures below and close() free the sessions and the encode workers together.
+  const session = {
+    run: executor.run.bind(executor),
+    release: async () => {
+      await Promise.all([executor.release(), pool.close()]);
+    },
+  };
   let io: GraphIO;
   try {
     io = resolveGraphIO(executor.metadata, files.onnxPath, spec.output, spec.attributes);
@@ -107,12 +149,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   }
 
   const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
-    const out = await session.run(buildFeeds(io, batch, tok.padId), io.output);
+    const out = await session.run(buildFeeds(io, batch, pool.padId), io.output);
     return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
   };
 
   try {
-    const [row] = await runBatch([encodeOne(WARMUP)]);
+    const [row] = await runBatch(await encoding.encode([WARMUP]));
     if (row === undefined || row.some((v) => Number.isNaN(v))) {
       throw new ModelLoadError(
         files.onnxPath,
@@ -178,18 +220,16 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
     },
     encode: encodeOne,
-    async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
+    async prepare(messages, callOptions: CallOptions = {}): Promise<PreparedPrompt> {
+      if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
+      callOptions.signal?.throwIfAborted();
+      return encoding.prepare(messages, callOptions);
+    },
+    async score(inputs: readonly ScoreInput[], callOptions: ScoreOptions = {}): Promise<number[][]> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
       const { signal } = callOptions;
       signal?.throwIfAborted();
-      let encoded: EncodedInput[];
-      try {
-        encoded = inputs.map(encodeOne);
-      } catch (err) {
-        throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
+      const encoded = await encoding.encode(inputs, callOptions);
       try {
         if (!enabled) {
           const run = runDirect(encoded, signal);
