@@ -20,12 +20,19 @@ export interface EncodePoolOptions {
   readonly workers: number;
   /** Characters of prepared conversations each worker keeps. @default 64 Mi */
   readonly keepChars?: number;
+  /**
+   * How long a cancelled job may run on before its worker is replaced: checks between pieces stop most jobs at
+   * once, but one enormous piece (a megabyte without an added token) is a single tokenizer call. @default 1000
+   */
+  readonly cancelGraceMs?: number;
 }
 
 /** A conversation prepared in one worker. */
 export interface PoolPrompt {
   readonly tokens: number;
   readonly worker: number;
+  /** Which start of that worker holds it (a replaced worker holds nothing). */
+  readonly generation: number;
   readonly handle: number;
 }
 
@@ -35,6 +42,16 @@ export class EncodeWorkerError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** Counters, for metrics and tests. */
+export interface EncodePoolStats {
+  /** Jobs waiting or running. */
+  readonly pending: number;
+  /** Jobs cancelled while running (their callers were answered at once). */
+  readonly cancelled: number;
+  /** Workers replaced because a cancelled job did not stop within the grace period. */
+  readonly restarts: number;
 }
 
 /** The pool. */
@@ -47,8 +64,7 @@ export interface EncodePool {
   ): Promise<EncodedInput[]>;
   /** Frees a prepared conversation (idempotent). */
   release(prompt: PoolPrompt): void;
-  /** Jobs waiting or running, for metrics and tests. */
-  readonly pending: number;
+  readonly stats: EncodePoolStats;
   /** The id padded positions carry (the tokenizer's, resolved where it is loaded). */
   readonly padId: number;
   close(): Promise<void>;
@@ -69,10 +85,15 @@ type Reply = {
 };
 
 interface Slot {
-  readonly worker: Worker;
+  readonly index: number;
   readonly cancel: Int32Array;
   readonly queue: Pending[];
+  /** Undefined while a replacement starts. */
+  worker?: Worker;
+  generation: number;
   running?: Pending;
+  /** Replaces the worker if the cancelled running job does not stop in time. */
+  stopTimer?: ReturnType<typeof setTimeout>;
   dead?: Error;
 }
 
@@ -112,59 +133,84 @@ function fromWorker(e: NonNullable<Reply['error']>): Error {
 /** Starts the workers; rejects (and stops the others) if any cannot load the model directory. */
 export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodePool> {
   const shared = Array.from({ length: opts.workers }, () => new SharedArrayBuffer(4));
-  const started = await Promise.allSettled(
-    shared.map((cancel) =>
-      startWorker({
-        modelDir: opts.modelDir,
-        ...(opts.maxLength === undefined ? {} : { maxLength: opts.maxLength }),
-        cancel,
-        keepChars: opts.keepChars ?? 64 * 1024 * 1024,
-      }),
-    ),
-  );
+  const dataFor = (i: number): EncodeWorkerData => ({
+    modelDir: opts.modelDir,
+    ...(opts.maxLength === undefined ? {} : { maxLength: opts.maxLength }),
+    cancel: shared[i]!,
+    keepChars: opts.keepChars ?? 64 * 1024 * 1024,
+  });
+  const started = await Promise.allSettled(shared.map((_, i) => startWorker(dataFor(i))));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
     throw failed.reason;
   }
   const ready = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; padId: number }>).value);
-  const slots: Slot[] = ready.map(({ worker }, i) => ({
-    worker,
-    cancel: new Int32Array(shared[i]!),
+  const slots: Slot[] = ready.map((_, index) => ({
+    index,
+    cancel: new Int32Array(shared[index]!),
     queue: [],
+    generation: 0,
   }));
+  const grace = opts.cancelGraceMs ?? 1000;
   let nextId = 1;
   let nextHandle = 1;
   let closed = false;
+  let cancelled = 0;
+  let restarts = 0;
 
   const pump = (slot: Slot) => {
-    if (slot.running || slot.dead) return;
+    const worker = slot.worker;
+    if (slot.running || slot.dead || !worker) return;
     const next = slot.queue.shift();
     if (!next) {
-      slot.worker.unref(); // an idle pool must not keep the process alive
+      worker.unref(); // an idle pool must not keep the process alive
       return;
     }
     slot.running = next;
-    slot.worker.ref();
-    slot.worker.postMessage(next.job);
+    worker.ref();
+    worker.postMessage(next.job);
   };
-  slots.forEach((slot) => {
-    slot.worker.on('message', (reply: Reply) => {
+  const fail = (slot: Slot, err: Error) => {
+    if (slot.dead) return;
+    slot.dead = err;
+    clearTimeout(slot.stopTimer);
+    for (const p of [...(slot.running ? [slot.running] : []), ...slot.queue.splice(0)]) p.reject(err);
+    slot.running = undefined;
+  };
+  const attach = (slot: Slot, worker: Worker) => {
+    slot.worker = worker;
+    slot.generation++;
+    worker.on('message', (reply: Reply) => {
+      if (slot.worker !== worker) return;
       const done = slot.running;
       slot.running = undefined;
+      clearTimeout(slot.stopTimer);
       if (done && done.job.id === reply.id) done.resolve(reply);
       pump(slot);
     });
     const die = (err: Error) => {
-      if (slot.dead) return;
-      slot.dead = err;
-      for (const p of [...(slot.running ? [slot.running] : []), ...slot.queue.splice(0)]) p.reject(err);
-      slot.running = undefined;
+      if (slot.worker === worker && !closed) fail(slot, err);
     };
-    slot.worker.on('error', die);
-    slot.worker.on('exit', (code) => die(new Error(`encode worker exited with code ${code}`)));
-    slot.worker.unref();
-  });
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`encode worker exited with code ${code}`)));
+    worker.unref();
+    pump(slot);
+  };
+  /** The cancelled job is still running after the grace period: replace the worker (what it kept is lost). */
+  const replace = (slot: Slot) => {
+    const old = slot.worker;
+    if (!old || closed) return;
+    restarts++;
+    slot.worker = undefined;
+    slot.running = undefined;
+    void old.terminate();
+    startWorker(dataFor(slot.index)).then(
+      ({ worker }) => (closed ? void worker.terminate() : attach(slot, worker)),
+      (err: Error) => fail(slot, err),
+    );
+  };
+  ready.forEach(({ worker }, i) => attach(slots[i]!, worker));
 
   /** Queues `job` on `slot`; settles with the worker's reply, or with `signal.reason` as soon as it fires. */
   const submit = (slot: Slot, job: Job, signal?: AbortSignal): Promise<Reply> => {
@@ -176,9 +222,12 @@ export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodeP
         const at = slot.queue.indexOf(pending);
         if (at >= 0) slot.queue.splice(at, 1);
         else if (slot.running === pending) {
+          cancelled++;
           Atomics.store(slot.cancel, 0, job.id);
           // Should the prepare finish before it sees the flag, what it keeps is dropped right after.
-          if (job.op === 'prepare') slot.worker.postMessage({ op: 'drop', handle: job.handle });
+          if (job.op === 'prepare') slot.worker?.postMessage({ op: 'drop', handle: job.handle });
+          slot.stopTimer = setTimeout(() => slot.running === pending && replace(slot), grace);
+          slot.stopTimer.unref();
         }
         reject(signal!.reason);
       };
@@ -194,16 +243,11 @@ export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodeP
       pump(slot);
     });
   };
-  const leastBusy = (): number => {
-    let best = -1;
-    slots.forEach((s, i) => {
-      if (s.dead) return;
-      const load = s.queue.length + (s.running ? 1 : 0);
-      const bestLoad = best < 0 ? Infinity : slots[best]!.queue.length + (slots[best]!.running ? 1 : 0);
-      if (load < bestLoad) best = i;
-    });
-    if (best < 0) throw new Error('All encode workers died');
-    return best;
+  const load = (s: Slot) => s.queue.length + (s.running ? 1 : 0) + (s.worker ? 0 : 1);
+  const leastBusy = (): Slot => {
+    const alive = slots.filter((s) => !s.dead);
+    if (alive.length === 0) throw new Error('All encode workers died');
+    return alive.reduce((a, b) => (load(b) < load(a) ? b : a));
   };
   const check = (reply: Reply): Reply => {
     if (reply.error) throw fromWorker(reply.error);
@@ -212,34 +256,40 @@ export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodeP
 
   return {
     padId: ready[0]!.padId,
-    get pending() {
-      return slots.reduce((n, s) => n + s.queue.length + (s.running ? 1 : 0), 0);
+    get stats() {
+      return { pending: slots.reduce((n, s) => n + s.queue.length + (s.running ? 1 : 0), 0), cancelled, restarts };
     },
     async prepare(messages, signal) {
-      const worker = leastBusy();
+      const slot = leastBusy();
       const handle = nextHandle++;
-      const reply = check(await submit(slots[worker]!, { op: 'prepare', id: nextId++, handle, messages }, signal));
-      return { tokens: reply.tokens!, worker, handle };
+      const reply = check(await submit(slot, { op: 'prepare', id: nextId++, handle, messages }, signal));
+      // Replies come only from the slot's current worker, so this is the generation that holds the handle.
+      return { tokens: reply.tokens!, worker: slot.index, generation: slot.generation, handle };
     },
     async encode({ messages, responses, prompt }, signal) {
-      if (prompt && !slots[prompt.worker]!.dead) {
+      const owner = prompt && slots[prompt.worker];
+      if (owner && !owner.dead && owner.generation === prompt.generation) {
         const job: Job = { op: 'encode', id: nextId++, handle: prompt.handle, responses };
-        const reply = check(await submit(slots[prompt.worker]!, job, signal));
+        const reply = check(await submit(owner, job, signal));
         if (!reply.missing) return reply.encoded!;
       }
       const job: Job = { op: 'encode', id: nextId++, messages, responses };
-      return check(await submit(slots[leastBusy()]!, job, signal)).encoded!;
+      return check(await submit(leastBusy(), job, signal)).encoded!;
     },
     release(prompt) {
       const slot = slots[prompt.worker];
-      if (slot && !slot.dead && !closed) slot.worker.postMessage({ op: 'drop', handle: prompt.handle });
+      if (slot && !slot.dead && !closed && slot.generation === prompt.generation)
+        slot.worker?.postMessage({ op: 'drop', handle: prompt.handle });
     },
     async close() {
       if (closed) return;
       closed = true;
       const err = new Error('The encode pool was closed');
-      for (const slot of slots) for (const p of slot.queue.splice(0)) p.reject(err);
-      await Promise.all(slots.map((s) => s.worker.terminate()));
+      for (const slot of slots) {
+        clearTimeout(slot.stopTimer);
+        for (const p of slot.queue.splice(0)) p.reject(err);
+      }
+      await Promise.all(slots.map((s) => s.worker?.terminate()));
     },
   };
 }
@@ -252,14 +302,14 @@ export function createInThreadEncodePool(encoder: ConversationEncoder, padId: nu
   const kept = new Map<number, PreparedConversation>();
   let nextHandle = 1;
   return {
-    pending: 0,
+    stats: { pending: 0, cancelled: 0, restarts: 0 },
     padId,
     async prepare(messages, signal) {
       signal?.throwIfAborted();
       const handle = nextHandle++;
       const prepared = encoder.prepare(messages);
       kept.set(handle, prepared);
-      return { tokens: prepared.tokens, worker: 0, handle };
+      return { tokens: prepared.tokens, worker: 0, generation: 0, handle };
     },
     async encode({ messages, responses, prompt }, signal) {
       signal?.throwIfAborted();

@@ -11,7 +11,7 @@ import { DynamicBatcher } from './batcher.js';
 import type { BatcherOptions, BatcherStats } from './batcher.js';
 import { createConversationEncoder, createInputEncoder } from './encode.js';
 import type { EncodedInput } from './encode.js';
-import { createEncodePool, createInThreadEncodePool, type EncodePool } from './encode-pool.js';
+import { createEncodePool, createInThreadEncodePool, type EncodePool, type EncodePoolStats } from './encode-pool.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
@@ -66,6 +66,8 @@ export interface OnnxScorer extends Scorer {
   readonly aliases: Readonly<Record<string, string>>;
   /** Queue and batch counters (all zero with batching disabled, except `batches` and `items`). */
   readonly stats: BatcherStats;
+  /** Encode worker counters: jobs pending, cancelled while running, workers replaced. */
+  readonly encodeStats: EncodePoolStats;
   /** The interpreted model directory. */
   readonly spec: ModelSpec;
   /**
@@ -218,6 +220,9 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       return enabled
         ? batcher.stats
         : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
+    },
+    get encodeStats() {
+      return pool.stats;
     },
     encode: encodeOne,
     async prepare(messages, callOptions: CallOptions = {}): Promise<PreparedPrompt> {
