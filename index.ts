@@ -1,8 +1,9 @@
 /**
  * @module prefsel
- * The package entry: the selection engine (`createSelector`), the Hono middleware (`preferenceSelection`), the
- * default OpenAI-compatible generator, the function scorer, and the shared types and errors. The ONNX scorer lives
- * at `prefsel/scorers` (it loads a native addon lazily) and the proxy server at `prefsel/server`.
+ * The package entry: the selection engine (`createSelector`), the Hono middleware (`preferenceSelection` for chat
+ * completions, `preferenceResponses` for the Responses API), the default OpenAI-compatible generator, the function
+ * scorer, and the shared types and errors. The ONNX scorer lives at `prefsel/scorers` (it loads a native addon
+ * lazily) and the proxy server at `prefsel/server`.
  */
 export * from './middleware/index.js';
 export { createFunctionScorer } from './scorers/function.js';
@@ -12,4 +13,5 @@ export { STRATEGIES } from './core/types.js';
 export type * from './core/types.js';
 export type * from './core/ports.js';
 export type * from './core/openai.js';
+export type * from './core/openai-responses.js';
 export { contentText } from './core/openai.js';

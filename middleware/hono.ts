@@ -10,7 +10,8 @@
  * - Requests with `tools` or a non-text `response_format` pass through with strategy `none` (the reward model
  *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
  * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
- *   the engine's queue, retries and deadline, and the response carries no selection report.
+ *   the engine's queue, retries and deadline (an idle timeout bounds each wait for a chunk instead), and the
+ *   response carries no selection report.
  * - A model id may carry a strategy prefix (`rps:llama-3`, `none:llama-3`) for clients that can only pick a model;
  *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
@@ -18,11 +19,14 @@
  * - The client disconnecting aborts every upstream call of its request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { assertInBound, type Bound } from '../core/bounds.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
@@ -52,10 +56,11 @@ export interface PreferenceSelectionOptions {
    */
   readonly keepAliveMs?: number;
   /**
-   * Largest `selection.k` a client may ask for. Minimum: `1`.
-   * @default 16
+   * Longest wait for the first chunk of a pass-through stream and between two of its chunks; then the upstream call
+   * is aborted and the client gets a 504 (or an error event once the stream has started). Minimum: `1`.
+   * @default 60000
    */
-  readonly maxK?: number;
+  readonly streamIdleTimeoutMs?: number;
   /**
    * Approximate characters per content chunk when a selected answer is replayed as a stream. Minimum: `1`.
    * @default 24
@@ -79,21 +84,37 @@ export interface PreferenceSelectionOptions {
   readonly onStreamError?: (err: unknown, c: Context) => void;
 }
 
+/** Defaults of the middleware's numeric options (the server's settings start from these). */
+export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, streamIdleTimeoutMs: 60_000, chunkChars: 24 } as const;
+/** Ranges of the middleware's numeric options. */
+export const MIDDLEWARE_BOUNDS = {
+  keepAliveMs: { min: 1, integer: true },
+  streamIdleTimeoutMs: { min: 1, integer: true },
+  chunkChars: { min: 1, integer: true },
+} as const satisfies Record<keyof typeof MIDDLEWARE_DEFAULTS, Bound>;
+
 const defaults = {
-  keepAliveMs: 1500,
-  maxK: 16,
-  chunkChars: 24,
+  ...MIDDLEWARE_DEFAULTS,
   forwardParams: [] as readonly string[],
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
 } satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${name}\` to be an integer >= 1, got \`${String(value)}\` (${typeof value})`);
+/**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
   }
-  return value;
+  const opts = { ...defaults, ...options };
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('streamIdleTimeoutMs', opts.streamIdleTimeoutMs, MIDDLEWARE_BOUNDS.streamIdleTimeoutMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  return opts;
 }
 
 /**
@@ -103,21 +124,19 @@ function positiveInteger(name: string, value: number): number {
  *
  * @param options.selector - the engine.
  * @param [options.keepAliveMs=1500] - header hold-back and keep-alive period of streams.
- * @param [options.maxK=16] - cap on the candidates one request may ask for.
+ * The largest k a request may ask for, and every other selection rule, is the selector's (`createSelector({ maxK })`).
  * @returns the Hono middleware.
  * @example
  * const app = new Hono();
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  const opts = { ...defaults, ...options };
-  positiveInteger('keepAliveMs', opts.keepAliveMs);
-  positiveInteger('maxK', opts.maxK);
-  positiveInteger('chunkChars', opts.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({
     attributes: selector.attributes,
-    maxK: opts.maxK,
+    angleAttributes: selector.angleAttributes,
+    maxK: selector.limits.maxK,
     defaults: selector.defaults,
     forwardParams: opts.forwardParams,
   });
@@ -137,22 +156,18 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, ...streamOptions(request) },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, ...streamOptions(request) },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
       const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });

@@ -1,4 +1,8 @@
-import { ConfigError, describeConfig, helpText, loadConfig } from './config.js';
+import { OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
+import { BASE_DEFAULTS } from '../middleware/selection-options.js';
+import { readFileSync } from 'node:fs';
+import { settingsTable } from './config-fields.js';
+import { ConfigError, configSchema, describeConfig, helpText, loadConfig, unknownVariables } from './config.js';
 
 const load = (argv: string[], env: Record<string, string> = {}) => {
   const loaded = loadConfig(argv, env);
@@ -56,7 +60,11 @@ describe('server config', () => {
     ['a non-numeric port', ['--port', 'eighty'], {}, /--port.*"eighty"/],
     ['a port out of range', [], { PREFSEL_PORT: '70000' }, /PREFSEL_PORT.*"70000"/],
     ['an unknown strategy', ['--strategy', 'magic'], {}, /--strategy.*rps.*best_of_n.*none/s],
-    ['k above max-k', ['--k', '20'], {}, /--k.*max-k/],
+    ['k above max-k', ['--k', '20'], {}, /--k .*must be an integer in \[1, 16\]; got 20/],
+    ['k above a raised max-k', ['--max-k', '32', '--k', '40'], {}, /--k .*must be an integer in \[1, 32\]; got 40/],
+    ['max-k above the engine limit', ['--max-k', '100'], {}, /--max-k .*must be an integer in \[1, 64\]; got 100/],
+    ['a radius of 0', ['--radius-deg', '0'], {}, /--radius-deg .*must be a number in \(0, 90\]; got 0/],
+    ['an all-zero preference', ['--preference', 'helpfulness=0'], {}, /needs at least one non-zero weight/],
     ['a non-URL upstream', ['--upstream-url', 'localhost:8000'], {}, /--upstream-url.*http\(s\) URL/],
     ['a bad model map', ['--model-map', 'nonsense'], {}, /CLIENT_MODEL=UPSTREAM_MODEL/],
     ['a bad size', ['--body-limit', 'huge'], {}, /4mb/],
@@ -90,5 +98,50 @@ describe('server config', () => {
     for (const name of ['--upstream-url', 'PREFSEL_UPSTREAM_URL', '--model-map', '--reward-model', '--keep-alive-ms']) {
       expect(text).toContain(name);
     }
+  });
+
+  it('Should take every engine default from the engine and say it in --help', () => {
+    const config = load([]);
+    expect(config).toMatchObject({
+      k: BASE_DEFAULTS.k,
+      radiusDeg: BASE_DEFAULTS.radius_deg,
+      seed: BASE_DEFAULTS.seed,
+      strategy: BASE_DEFAULTS.strategy,
+      maxK: OPERATIONAL_DEFAULTS.maxK,
+      deadlineMs: OPERATIONAL_DEFAULTS.deadlineMs,
+      candidateTimeoutMs: OPERATIONAL_DEFAULTS.candidateTimeoutMs,
+      maxConcurrency: OPERATIONAL_DEFAULTS.maxConcurrentUpstream,
+      maxQueue: OPERATIONAL_DEFAULTS.maxQueuedUpstream,
+    });
+    const text = helpText();
+    expect(text).toMatch(new RegExp(`--k N +PREFSEL_K\\n.*Default ${BASE_DEFAULTS.k}\\.`));
+    expect(text).toMatch(new RegExp(`--deadline-ms MS .*\\n.*Default ${OPERATIONAL_DEFAULTS.deadlineMs}\\.`));
+  });
+
+  it('Should validate typed values (as a configuration file gives them) with the same schema', () => {
+    const parsed = configSchema.safeParse({
+      k: 3,
+      modelMap: { a: 'b' },
+      preference: { angle_deg: 10 },
+      bodyLimit: 1024,
+    });
+    expect(parsed.success && parsed.data).toMatchObject({ k: 3, modelMap: { a: 'b' }, preference: { angle_deg: 10 } });
+    expect(configSchema.safeParse({ radiusDeg: 0 }).success).toBe(false);
+  });
+
+  it('Should warn about an unknown PREFSEL_* variable, naming the closest setting', () => {
+    expect(unknownVariables({ PREFSEL_PORTT: '9000', PREFSEL_API_KEY: 'x', PREFSEL_ZZZ: '1', HOME: '/' })).toEqual([
+      'PREFSEL_API_KEY is ignored: no such setting. Did you mean PREFSEL_API_KEYS?',
+      'PREFSEL_PORTT is ignored: no such setting. Did you mean PREFSEL_PORT?',
+      'PREFSEL_ZZZ is ignored: no such setting. Run "prefsel serve --help" for every setting.',
+    ]);
+    expect(unknownVariables({ PREFSEL_PORT: '1', PREFSEL_K: '2' })).toEqual([]);
+  });
+
+  it('Should keep the settings table of server/README.md generated from the same declarations', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const block = /<!-- settings:start[^>]*-->\n([\s\S]*?)\n<!-- settings:end -->/.exec(readme)?.[1];
+    // On failure, paste the expected table between the markers.
+    expect(block).toBe(settingsTable());
   });
 });

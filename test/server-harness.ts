@@ -95,7 +95,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       apiKeys: [],
       bodyLimit: 1024 * 1024,
       maxRequests: 64,
-      maxK: 16,
       keepAliveMs: 1500,
       modelMap: {},
       forwardParams: options.forwardParams ?? [],

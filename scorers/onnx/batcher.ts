@@ -6,6 +6,7 @@
  * padding). Items with the same key, queued at the same time, run once and share the result.
  */
 import { OverloadedError } from '../../core/errors.js';
+import { validateBatcherOptions } from './options.js';
 
 /** Limits and hooks of a {@link DynamicBatcher}. */
 export interface BatcherOptions {
@@ -98,12 +99,6 @@ const defaults = {
   name: 'Scorer queue',
 };
 
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min)
-    throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
-  return v;
-}
-
 /** Merges concurrent `submit` calls into batches run one at a time by `run`. */
 export class DynamicBatcher<P, R> {
   readonly #run: (payloads: P[]) => Promise<R[]>;
@@ -122,15 +117,10 @@ export class DynamicBatcher<P, R> {
 
   constructor(run: (payloads: P[]) => Promise<R[]>, options: BatcherOptions = {}) {
     this.#run = run;
-    const o = { ...defaults, ...options };
-    positiveInt('maxBatchSize', o.maxBatchSize, 1);
-    positiveInt('maxBatchTokens', o.maxBatchTokens, 1);
-    positiveInt('maxQueue', o.maxQueue, 1);
-    positiveInt('maxConcurrentBatches', o.maxConcurrentBatches, 1);
-    if (!(o.maxPadding >= 0 && o.maxPadding < 1))
-      throw new TypeError(`Expected \`maxPadding\` to be in [0, 1), got \`${o.maxPadding}\``);
-    if (!(o.maxWaitMs >= 0)) throw new TypeError(`Expected \`maxWaitMs\` to be a number >= 0, got \`${o.maxWaitMs}\``);
-    this.#opts = o;
+    validateBatcherOptions(options);
+    // An option given as `undefined` keeps its default (a spread alone would overwrite it).
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.#opts = { ...defaults, ...given };
   }
 
   /** Current counters. */

@@ -4,8 +4,8 @@
  * a tokenizer text pair. Plus the two facts the encoder needs about that text without tokenizing it again: where
  * the response goes (found by rendering a sentinel in its place) and where each turn's content starts.
  */
-import { Template } from '@huggingface/jinja';
 import type { ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
+import { compileChatTemplate } from './chat-template.js';
 import type { ResolvedInput } from './spec.js';
 import type { LoadedTokenizer } from './tokenizer.js';
 
@@ -84,7 +84,7 @@ export class InputFormatError extends Error {
 /** The format a model directory asks for. */
 export function createFormat(input: ResolvedInput, tokenizer: LoadedTokenizer): Format {
   if (input.type === 'chat') {
-    const template = new Template(input.chatTemplate);
+    const template = compileChatTemplate(input.chatTemplate);
     return {
       kind: 'single',
       // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.

@@ -28,7 +28,7 @@ import { measurePrompt, type Head, type PromptMeasure } from './encode-measure.j
 import { truncate, type Encoding } from './encode-truncate.js';
 import { createPieceTokenizer, type PieceTokenizer, type SpecialLayout } from './pieces.js';
 import type { ResolvedInput } from './spec.js';
-import type { LoadedTokenizer } from './tokenizer.js';
+import { encodePair, type LoadedTokenizer } from './tokenizer.js';
 import { planDrops, type DropPlan } from './truncation.js';
 
 export { promptText, textOf, transcript } from './encode-format.js';
@@ -125,7 +125,7 @@ export function createConversationEncoder(opts: InputEncoderOptions): Conversati
       const second = pieces.ids(response);
       const length = first.length + second.length + around.total;
       if (!force && length > max) return { length };
-      if (!pairLayout) return whole(pairWhole(opts.tokenizer, format.text(kept.turns, ''), response));
+      if (!pairLayout) return whole(encodePair(opts.tokenizer.tokenizer, format.text(kept.turns, ''), response));
       const p = pairLayout;
       const regions = [p.prefix, first, p.middle, second, p.suffix];
       return {
@@ -191,11 +191,6 @@ function specialsAround(layout: SpecialLayout['single'] | SpecialLayout['pair'])
 }
 
 const whole = (e: { ids: number[]; typeIds?: number[] }): Encoding => ({ length: e.ids.length, ...e });
-
-function pairWhole(tok: LoadedTokenizer, first: string, second: string): { ids: number[]; typeIds: number[] } {
-  const enc = tok.tokenizer.encode(first, { text_pair: second, add_special_tokens: true, return_token_type_ids: true });
-  return { ids: enc.ids, typeIds: enc.token_type_ids };
-}
 
 /** The last cut `c` with `c + maxAddedLength <= slot`: the text before it splits alike whatever the response. */
 function lastCutBefore(pieces: PieceTokenizer, text: string, slot: number): number {

@@ -1,8 +1,8 @@
 /**
  * @module onnx/model-dir
  * Reads a Hugging Face-style model directory, as `optimum-cli export onnx` and transformers.js lay it out:
- * `config.json`, `tokenizer.json`, `tokenizer_config.json`, `onnx/model.onnx` (or `model.onnx`) and the optional
- * `prefsel.json` sidecar. Every problem becomes a {@link ModelLoadError} naming the file and what was expected.
+ * `config.json`, `tokenizer.json`, `tokenizer_config.json`, `chat_template.jinja` (where transformers ≥ 4.47
+ * saves the chat template), `onnx/model.onnx` (or `model.onnx`) and the optional `prefsel.json` sidecar. Every problem becomes a {@link ModelLoadError} naming the file and what was expected.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -33,11 +33,16 @@ export interface ModelFiles {
   readonly tokenizer: Record<string, unknown>;
   /** Parsed `tokenizer_config.json`, or `{}` when the file is absent. */
   readonly tokenizerConfig: Record<string, unknown>;
+  /** The text of `chat_template.jinja`, when present. */
+  readonly chatTemplateFile?: string;
   /** Parsed sidecar, or `{}` when absent. */
   readonly sidecar: Sidecar;
   /** Path of the ONNX graph. */
   readonly onnxPath: string;
 }
+
+/** The file transformers ≥ 4.47 saves the chat template in (rather than in `tokenizer_config.json`). */
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 
 /** Where exported graphs live, in the order they are tried. */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'] as const;
@@ -84,19 +89,25 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
   return config as HfConfig;
 }
 
-/** Reads and checks the files of a model directory (no ONNX Runtime involved). */
-export async function readModelFiles(dir: string): Promise<ModelFiles> {
+/** The text of `chat_template.jinja`, exactly as saved (Jinja drops one trailing newline itself), if present. */
+async function readChatTemplate(dir: string): Promise<string | undefined> {
+  const path = join(dir, CHAT_TEMPLATE_FILE);
+  if (!existsSync(path)) return undefined;
+  const text = await readFile(path, 'utf8');
+  if (text.trim() === '') throw new ModelLoadError(path, 'expected a Jinja chat template, found an empty file');
+  return text;
+}
+
+/** The small files that say what a model outputs: `config.json` and the optional sidecar. */
+export type ModelHead = Pick<ModelFiles, 'dir' | 'config' | 'sidecar'>;
+
+/**
+ * Reads and checks only `config.json` and `prefsel.json`: enough to know the attributes, in milliseconds, so a
+ * server can check its settings against them before the slow part (tokenizer and graph) starts.
+ */
+export async function readModelHead(dir: string): Promise<ModelHead> {
   if (!existsSync(dir)) throw new ModelLoadError(dir, 'model directory not found');
-  const configPath = join(dir, 'config.json');
-  const config = checkConfig(configPath, (await readJson(dir, 'config.json', true))!);
-  const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
-  if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
-    throw new ModelLoadError(
-      join(dir, 'tokenizer.json'),
-      'expected a Hugging Face tokenizers file with a `model` object',
-    );
-  }
-  const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
+  const config = checkConfig(join(dir, 'config.json'), (await readJson(dir, 'config.json', true))!);
   const rawSidecar = await readJson(dir, SIDECAR_FILE, false);
   let sidecar: Sidecar = {};
   if (rawSidecar !== undefined) {
@@ -110,6 +121,21 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     }
     sidecar = parsed.data;
   }
+  return { dir, config, sidecar };
+}
+
+/** Reads and checks the files of a model directory (no ONNX Runtime involved). */
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const { config, sidecar } = await readModelHead(dir);
+  const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
+  if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
+    throw new ModelLoadError(
+      join(dir, 'tokenizer.json'),
+      'expected a Hugging Face tokenizers file with a `model` object',
+    );
+  }
+  const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
+  const chatTemplateFile = await readChatTemplate(dir);
   const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
   if (onnxRel === undefined) {
     throw new ModelLoadError(
@@ -117,7 +143,15 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
       `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`,
     );
   }
-  return { dir, config, tokenizer, tokenizerConfig, sidecar, onnxPath: join(dir, onnxRel) };
+  return {
+    dir,
+    config,
+    tokenizer,
+    tokenizerConfig,
+    ...(chatTemplateFile === undefined ? {} : { chatTemplateFile }),
+    sidecar,
+    onnxPath: join(dir, onnxRel),
+  };
 }
 
 /** The output labels in index order: `id2label` names, else `LABEL_i`. */

@@ -10,17 +10,18 @@ import type { CallOptions, PreparedPrompt, ScoreInput, ScoreOptions, Scorer, Sco
 import { DynamicBatcher } from './batcher.js';
 import type { BatcherOptions, BatcherStats } from './batcher.js';
 import { createConversationEncoder, createInputEncoder } from './encode.js';
-import type { EncodedInput } from './encode.js';
 import { createEncodePool, createInThreadEncodePool, type EncodePool, type EncodePoolStats } from './encode-pool.js';
+import type { EncodedInput } from './encode.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
-import { createExecutor } from './session.js';
+import { createExecutor, DEFAULT_DEVICE } from './session.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
 import { createScorerEncoding } from './scorer-encoding.js';
 import { loadTokenizer } from './tokenizer.js';
+import { validateScorerOptions } from './options.js';
 
 /** Options of {@link createOnnxScorer}. */
 export interface OnnxScorerOptions {
@@ -66,10 +67,10 @@ export interface OnnxScorer extends Scorer {
   readonly aliases: Readonly<Record<string, string>>;
   /** Queue and batch counters (all zero with batching disabled, except `batches` and `items`). */
   readonly stats: BatcherStats;
-  /** Encode worker counters: jobs pending, cancelled while running, workers replaced. */
-  readonly encodeStats: EncodePoolStats;
   /** The interpreted model directory. */
   readonly spec: ModelSpec;
+  /** Encode worker counters: jobs pending, cancelled while running, workers replaced. */
+  readonly encodeStats: EncodePoolStats;
   /**
    * The exact token ids the model will see for `input` (after formatting and truncation), computed in the calling
    * thread (for inspection and tests; `score()` encodes in worker threads).
@@ -82,14 +83,37 @@ export interface OnnxScorer extends Scorer {
 
 const WARMUP: ScoreInput = { messages: [{ role: 'user', content: 'Hello' }], response: 'Hello! How can I help?' };
 
+/** Runs one known input, so a graph whose outputs do not fit the attributes fails at load, as a ModelLoadError. */
+async function testRun(
+  runBatch: (batch: EncodedInput[]) => Promise<number[][]>,
+  encode: (inputs: ScoreInput[]) => Promise<EncodedInput[]>,
+  where: { onnxPath: string; output: string; attributes: ModelSpec['attributes'] },
+): Promise<void> {
+  let row: number[] | undefined;
+  try {
+    [row] = await runBatch(await encode([WARMUP]));
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(where.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (row === undefined || row.some((v) => Number.isNaN(v))) {
+    throw new ModelLoadError(
+      where.onnxPath,
+      `graph output \`${where.output}\` has fewer columns than the attributes need (${where.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`,
+    );
+  }
+}
+
 /**
- * Loads a reward model directory and returns a scorer. Load-time problems throw {@link ModelLoadError} naming the
- * file; a test batch runs before returning, so a graph whose outputs do not fit the attributes fails here too.
+ * Loads a reward model directory and returns a scorer. Invalid options throw a TypeError naming the option before
+ * anything is loaded; load-time problems throw {@link ModelLoadError} naming the file (and release whatever was
+ * started); a test batch runs before returning, so a graph whose outputs do not fit the attributes fails here too.
  * @example
  * const scorer = await createOnnxScorer({ modelDir: await ensureReferenceModel() });
  * const [row] = await scorer.score([{ messages: [{ role: 'user', content: 'Capital of France?' }], response: 'Paris.' }]);
  */
 export async function createOnnxScorer(options: OnnxScorerOptions): Promise<OnnxScorer> {
+  validateScorerOptions(options);
   const dir = resolve(options.modelDir);
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
@@ -100,28 +124,15 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     return inThread(input);
   };
   const logger = options.logger ?? console;
-  const tokenizerWorkers = options.tokenizerWorkers ?? Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
-  const startPool = (): Promise<EncodePool> =>
-    tokenizerWorkers === 0
-      ? Promise.resolve().then(() => {
-          const tokenizer = loadTokenizer(files);
-          const encoder = createConversationEncoder({ tokenizer, input: spec.input, maxLength: spec.maxLength });
-          return createInThreadEncodePool(encoder, tokenizer.padId);
-        })
-      : createEncodePool({
-          modelDir: dir,
-          workers: tokenizerWorkers,
-          ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
-        });
   const [opened, pooled] = await Promise.allSettled([
     createExecutor(files.onnxPath, {
-      device: options.device ?? 'auto',
+      device: options.device ?? DEFAULT_DEVICE,
       logger,
       label: basename(dir),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     }),
-    startPool(),
+    startEncodePool(options, { dir, files, spec }),
   ]);
   if (opened.status === 'rejected' || pooled.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.release();
@@ -142,41 +153,38 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       await Promise.all([executor.release(), pool.close()]);
     },
   };
-  let io: GraphIO;
+  const { enabled = true, ...batchOpts } = options.batching ?? {};
+  const maxBatchSize = batchOpts.maxBatchSize ?? 32;
+  let io: GraphIO | undefined;
+  const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
+    const out = await session.run(buildFeeds(io!, batch, pool.padId), io!.output);
+    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
+  };
+  let batcher: DynamicBatcher<EncodedInput, number[]>;
+  // From here on the sessions (worker threads, each with its own copy of the weights) exist: any failure must
+  // release them, or every failed load leaks threads and memory.
   try {
-    io = resolveGraphIO(executor.metadata, files.onnxPath, spec.output, spec.attributes);
+    io = resolveGraphIO({
+      metadata: executor.metadata,
+      onnxPath: files.onnxPath,
+      output: spec.output,
+      labels: spec.labels,
+      attributes: spec.attributes,
+    });
+    await testRun(runBatch, (inputs) => encoding.encode(inputs), {
+      onnxPath: files.onnxPath,
+      output: io.output,
+      attributes: spec.attributes,
+    });
+    batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
+      maxConcurrentBatches: executor.parallelism,
+      ...batchOpts,
+      maxPadding: batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02),
+    });
   } catch (err) {
     await session.release();
     throw err;
   }
-
-  const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
-    const out = await session.run(buildFeeds(io, batch, pool.padId), io.output);
-    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
-  };
-
-  try {
-    const [row] = await runBatch(await encoding.encode([WARMUP]));
-    if (row === undefined || row.some((v) => Number.isNaN(v))) {
-      throw new ModelLoadError(
-        files.onnxPath,
-        `graph output \`${io.output}\` has fewer columns than the attributes need (${spec.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`,
-      );
-    }
-  } catch (err) {
-    await session.release();
-    if (err instanceof ModelLoadError) throw err;
-    throw new ModelLoadError(files.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
-  }
-
-  const { enabled = true, ...batchOpts } = options.batching ?? {};
-  const maxBatchSize = batchOpts.maxBatchSize ?? 32;
-  const maxPadding = batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02);
-  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
-    maxConcurrentBatches: executor.parallelism,
-    ...batchOpts,
-    maxPadding,
-  });
   let direct = { batches: 0, items: 0 };
   const directRuns = new Set<Promise<unknown>>();
   let closed = false;
@@ -268,4 +276,24 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       await session.release();
     },
   };
+}
+
+/** The encode workers (`tokenizerWorkers`, default half the cores, 1 to 4), or the calling thread for 0. */
+function startEncodePool(
+  options: OnnxScorerOptions,
+  model: { dir: string; files: Awaited<ReturnType<typeof readModelFiles>>; spec: ModelSpec },
+): Promise<EncodePool> {
+  const workers = options.tokenizerWorkers ?? Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+  if (workers === 0) {
+    return Promise.resolve().then(() => {
+      const tokenizer = loadTokenizer(model.files);
+      const { input, maxLength } = model.spec;
+      return createInThreadEncodePool(createConversationEncoder({ tokenizer, input, maxLength }), tokenizer.padId);
+    });
+  }
+  return createEncodePool({
+    modelDir: model.dir,
+    workers,
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+  });
 }
