@@ -129,35 +129,32 @@ const SEARCH_WINDOW = 4096;
 const NEEDLE_LENGTH = 64;
 
 /**
- * Where each turn's content starts in `text` (before `end`), or -1 where it was not found (a template that
- * rewrites content). Each search looks only a bounded window past the previous turn, so a text whose contents are
- * not found costs a bounded scan per turn, never a scan to the end per turn.
+ * Where each turn's content starts and ends in `text` (before `end`); `start` -1 where it was not found (a
+ * template that rewrites content). Each search looks only a bounded window past the previous turn, so a text whose
+ * contents are not found costs a bounded scan per turn, never a scan to the end per turn.
  */
-export function locateTurns(text: string, turns: readonly Turn[], end: number): number[] {
-  const out: number[] = [];
+export function locateTurns(text: string, turns: readonly Turn[], end: number): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
   let from = 0;
   let reach = SEARCH_WINDOW;
   for (const turn of turns) {
     const content = turn.content.trim();
-    if (content.length === 0) {
-      out.push(-1);
-      continue;
-    }
     const needle = content.slice(0, NEEDLE_LENGTH);
-    const found = text.slice(from, Math.min(end, from + reach + needle.length)).indexOf(needle);
+    const found =
+      content.length === 0 ? -1 : text.slice(from, Math.min(end, from + reach + needle.length)).indexOf(needle);
     if (found < 0) {
       // Keep looking from the same place, past this content too (not accumulated: each search stays bounded).
-      out.push(-1);
+      out.push({ start: -1, end: from });
       reach = SEARCH_WINDOW + content.length;
       continue;
     }
     const at = from + found;
-    out.push(at);
     // Verbatim content: look on after it. Rewritten content: look on after its start, as far again as it was long,
     // so the next turn stays in reach.
     const verbatim = text.startsWith(content, at);
     from = verbatim ? at + content.length : at + needle.length;
     reach = SEARCH_WINDOW + (verbatim ? 0 : content.length);
+    out.push({ start: at, end: from });
   }
   return out;
 }

@@ -53,7 +53,8 @@ export function measurePrompt(opts: MeasureOptions): PromptMeasure {
   const text = format.text(turns, pair ? '' : RESPONSE_SENTINEL);
   const found = pair ? text.length : text.lastIndexOf(RESPONSE_SENTINEL);
   const slot = found < 0 ? text.length : found;
-  const positions = locateTurns(text, turns, slot);
+  const located = locateTurns(text, turns, slot);
+  const positions = located.map((l) => l.start);
 
   if (!opts.shareable) {
     const tokens = opts.wholeIds(text.slice(0, slot)).length;
@@ -67,11 +68,18 @@ export function measurePrompt(opts: MeasureOptions): PromptMeasure {
   let headCut = pair ? slot : 0;
   if (!pair && found >= 0) for (const c of cuts) if (c + pieces.maxAddedLength <= slot) headCut = c;
 
-  // Each located turn is anchored at the last cut at or before its content: token offsets are exact there.
+  // Each located turn is anchored at the last cut before its content that is not inside an earlier turn's content
+  // (a user may type an added token): token offsets are exact there. A turn with no such cut of its own shares the
+  // anchor, and so the piece, of the turn before it.
   const anchors: number[] = [];
   let prev = 0;
-  for (const at of positions) {
-    if (at >= 0) prev = Math.max(prev, lastAtOrBefore(cuts, at));
+  let prevEnd = 0;
+  for (const { start, end } of located) {
+    if (start >= 0) {
+      const cut = lastAtOrBefore(cuts, start);
+      if (cut >= prevEnd) prev = Math.max(prev, cut);
+      prevEnd = end;
+    }
     anchors.push(prev);
   }
   const bounds = [...new Set([0, ...anchors, headCut, slot])].sort((a, b) => a - b);
@@ -110,8 +118,9 @@ function lastAtOrBefore(cuts: readonly number[], at: number): number {
 
 /**
  * Tokens per turn: the tokens between a turn's anchor and the next one. Turns that share a piece (no added token
- * between them, as in plain formats) split it: each its own tokens (counted alone) plus an equal share of the
- * template text between them; the text before the group's first content (a preamble) belongs to none of them.
+ * between them, as in plain formats), and the first turn, split it: each its own tokens (counted alone) plus an
+ * equal share of the template text between them; the text before the group's first content (a preamble) belongs
+ * to none of them.
  */
 function spansByAnchors(o: {
   text: string;
@@ -130,7 +139,10 @@ function spansByAnchors(o: {
     const from = o.anchors[i]!;
     const to = end < o.turns.length ? o.anchors[end]! : o.slot;
     const total = o.offsets.get(to)! - o.offsets.get(from)!;
-    if (end - i === 1) spans[i] = total;
+    // The first group also holds the template's preamble (BOS, a format's opening words), which no drop removes:
+    // it is set apart like the text before a shared piece's first content. Estimates err low, never high: a low
+    // one costs an extra exact encoding, a high one could drop a turn that fits.
+    if (end - i === 1 && i > 0) spans[i] = total;
     else {
       o.checkpoint();
       const own = o.turns.slice(i, end).map((t) => o.pieces.ids(t.content).length);

@@ -152,41 +152,51 @@ function keepMessageEnd(o: TruncateOptions, last: Turn, atLast: Encoding): (Enco
     }
     return k <= 0 ? content.length : undefined;
   };
+  const byCharacters = () =>
+    fitting(
+      o.encodeWith(
+        cutKept(
+          smallestCut(content.length, (x) => {
+            o.checkpoint();
+            return o.encodeWith(cutKept(x), response).length <= max;
+          }),
+        ),
+        response,
+      ),
+    );
   const n = tokens.length;
   let k = Math.max(0, Math.min(n - 1, max - (atLast.length - n)));
   let cut = cutFor(k);
-  if (cut === undefined) {
-    const c = smallestCut(content.length, (x) => {
-      o.checkpoint();
-      return o.encodeWith(cutKept(x), response).length <= max;
-    });
-    return fitting(o.encodeWith(cutKept(c), response));
-  }
+  if (cut === undefined) return byCharacters();
   let e = o.encodeWith(cutKept(cut), response);
   let probes = 1;
   // Down until it fits, by the overflow each time.
   while (e.length > max && k > 0 && probes++ < MAX_CUT_PROBES) {
     o.checkpoint();
     k = Math.max(0, k - Math.max(1, e.length - max));
-    cut = cutFor(k) ?? content.length;
+    cut = cutFor(k);
+    if (cut === undefined) return byCharacters();
     e = o.encodeWith(cutKept(cut), response);
   }
   if (e.length > max) return undefined;
   // Up while one more stretch still fits: by the slack, then token by token.
+  const tryKeep = (more: number): Encoding | undefined | 'lost' => {
+    const c = cutFor(more);
+    if (c === undefined) return 'lost';
+    if (c >= cut!) return undefined;
+    const up = o.encodeWith(cutKept(c), response);
+    if (up.length > max) return undefined;
+    [k, cut] = [more, c];
+    return up;
+  };
   while (k < n && probes++ < MAX_CUT_PROBES) {
     o.checkpoint();
     const step = Math.max(1, max - e.length);
-    const more = Math.min(n, k + step);
-    const c = cutFor(more);
-    const up: Encoding | undefined = c === undefined || c >= cut ? undefined : o.encodeWith(cutKept(c), response);
-    if (up && up.length <= max) {
-      [k, cut, e] = [more, c!, up];
-    } else if (step > 1) {
-      const c1 = cutFor(k + 1);
-      const one: Encoding | undefined = c1 === undefined || c1 >= cut ? undefined : o.encodeWith(cutKept(c1), response);
-      if (!one || one.length > max) break;
-      [k, cut, e] = [k + 1, c1!, one];
-    } else break;
+    let up = tryKeep(Math.min(n, k + step));
+    if (up === undefined && step > 1) up = tryKeep(k + 1);
+    if (up === 'lost') return byCharacters();
+    if (up === undefined) break;
+    e = up;
   }
   return fitting(e);
 }

@@ -5,13 +5,13 @@
  * 2,000-turn conversation is tokenized about once, however many candidates follow.
  */
 import { readFileSync } from 'node:fs';
-import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
 import type { ChatCompletionMessageParam } from '../../core/openai.js';
 import { LLAMA3_CHAT_TEMPLATE, llama3TokenizerFiles } from '../onnx-build/llama3.js';
 import { MISTRAL_LIKE_TEMPLATE, metaspaceTokenizerConfig, metaspaceTokenizerJson } from '../onnx-build/metaspace.js';
 import { wordpieceTokenizerConfig, wordpieceTokenizerJson, wordpieceVocab } from '../onnx-build/wordpiece.js';
+import { compileChatTemplate } from './chat-template.js';
 import { promptText, transcript, type Turn } from './encode-format.js';
 import { createConversationEncoder } from './encode.js';
 import type { ResolvedInput } from './spec.js';
@@ -28,7 +28,7 @@ function referenceEncoder(tok: LoadedTokenizer, input: ResolvedInput, max: numbe
         ...turns.map((t) => ({ role: t.role === 'developer' ? 'system' : t.role, content: t.content })),
         { role: 'assistant', content: response },
       ];
-      const text = new Template(input.chatTemplate).render({
+      const text = compileChatTemplate(input.chatTemplate).render({
         ...tok.specialTokens,
         messages,
         add_generation_prompt: false,
