@@ -16,6 +16,7 @@ import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
 import { createExecutor, DEFAULT_DEVICE } from './session.js';
+import { SessionWorkerMissingError } from './worker-pool.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
@@ -139,6 +140,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (pooled.status === 'fulfilled') await pooled.value.close();
     if (pooled.status === 'rejected') throw pooled.reason;
     const err = (opened as PromiseRejectedResult).reason as Error;
+    if (err instanceof SessionWorkerMissingError) throw err; // the package is broken, not the model
     throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${err.message.split('\n')[0]}`, {
       cause: err,
     });
