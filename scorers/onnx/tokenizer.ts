@@ -28,6 +28,8 @@ export interface TextTokenizer {
   encode(text: string, options?: TextEncodeOptions): { ids: number[] };
   token_to_id(token: string): number | undefined;
   tokenize(text: string): string[];
+  /** Text of ids; the truncation step checks that a message cut at a token boundary decodes to its own prefix. */
+  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
   /** The pair template, for a pair whose second sequence is empty ({@link encodePair}). */
   readonly post_processor: {
     post_process(tokens: string[], pair: string[], addSpecialTokens: boolean): PostProcessed;
