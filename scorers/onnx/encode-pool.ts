@@ -105,15 +105,19 @@ function workerEntry(): { url: URL; tsx?: string } {
   return { url, tsx: import.meta.resolve('tsx/esm/api') };
 }
 
-const BOOT = `const { workerData } = require('node:worker_threads');
-(async () => {
+// Under tsx the worker registers tsx before importing the TypeScript entry. Written with import() only: eval'd
+// code is CommonJS or ESM depending on the parent's flags (`node --input-type=module -e …` makes it ESM).
+const BOOT = `import('node:worker_threads').then(async ({ workerData }) => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
   await import(workerData.entry);
-})();`;
+});`;
 
 function startWorker(data: EncodeWorkerData): Promise<{ worker: Worker; padId: number }> {
   const { url, tsx } = workerEntry();
-  const worker = new Worker(BOOT, { eval: true, workerData: { ...data, entry: url.href, tsx } });
+  const worker =
+    tsx === undefined
+      ? new Worker(url, { workerData: data })
+      : new Worker(BOOT, { eval: true, workerData: { ...data, entry: url.href, tsx } });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (msg: { type: string; padId?: number; error?: Reply['error'] }) => {

@@ -15,7 +15,7 @@
  * layouts every common processor produces (prefix, sequence, [middle, pair,] suffix) they are added around the
  * pieces; for anything else {@link PieceTokenizer.layout} is undefined and callers tokenize whole texts.
  */
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { TextTokenizer as Tokenizer } from './tokenizer.js';
 
 /** Special ids around one sequence (`[BOS] A`) and a pair (`[CLS] A [SEP] B [SEP]`, with segment ids). */
 export interface SpecialLayout {

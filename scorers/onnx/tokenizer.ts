@@ -35,6 +35,17 @@ export interface TextTokenizer {
     post_process(tokens: string[], pair: string[], addSpecialTokens: boolean): PostProcessed;
   } | null;
   readonly model: { readonly unk_token_id?: number } | null;
+  /** Non-null when the tokenizer normalises text before its first split (`pieces.ts` reads which added tokens cut). */
+  readonly normalizer: object | null;
+  /** The added tokens by id (`pieces.ts` cuts texts before them). */
+  get_added_tokens_decoder(): Map<number, AddedTokenInfo>;
+}
+
+/** What `pieces.ts` reads of an added token. */
+export interface AddedTokenInfo {
+  readonly content: string;
+  readonly normalized: boolean;
+  readonly lstrip: boolean;
 }
 
 /** What a post-processor returns. */
