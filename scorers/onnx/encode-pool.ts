@@ -114,9 +114,12 @@ const BOOT = `import('node:worker_threads').then(async ({ workerData }) => {
 
 function startWorker(data: EncodeWorkerData): Promise<{ worker: Worker; padId: number }> {
   const { url, tsx } = workerEntry();
+  // A worker inherits the parent's flags; Node refuses --input-type (set by `node --input-type=module -e …`) for a
+  // worker started from a file.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   const worker =
     tsx === undefined
-      ? new Worker(url, { workerData: data })
+      ? new Worker(url, { workerData: data, execArgv })
       : new Worker(BOOT, { eval: true, workerData: { ...data, entry: url.href, tsx } });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);

@@ -138,10 +138,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   if (opened.status === 'rejected' || pooled.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.release();
     if (pooled.status === 'fulfilled') await pooled.value.close();
-    if (pooled.status === 'rejected') throw pooled.reason;
-    const err = (opened as PromiseRejectedResult).reason as Error;
+    const err = opened.status === 'rejected' ? (opened.reason as Error) : undefined;
     if (err instanceof SessionWorkerMissingError) throw err; // the package is broken, not the model
-    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${err.message.split('\n')[0]}`, {
+    if (pooled.status === 'rejected') throw pooled.reason;
+    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${err!.message.split('\n')[0]}`, {
       cause: err,
     });
   }
