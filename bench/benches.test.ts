@@ -9,9 +9,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
-import { e2eResultsSchema, overheadResultsSchema, partResultSchema, qualityResultsSchema } from './schema.js';
+import { profilesResultsSchema } from './profiles.js';
+import {
+  e2eResultsSchema,
+  overheadResultsSchema,
+  partResultSchema,
+  qualityResultsSchema,
+  soakResultsSchema,
+} from './schema.js';
 
-const SPECIFIC = { overhead: overheadResultsSchema, e2e: e2eResultsSchema, quality: qualityResultsSchema } as const;
+const SPECIFIC = {
+  overhead: overheadResultsSchema,
+  e2e: e2eResultsSchema,
+  quality: qualityResultsSchema,
+  profiles: profilesResultsSchema,
+  soak: soakResultsSchema,
+} as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
   const result = await runPart(part, { ...parseCli([part, '--tiny', '--out', outDir]) });
@@ -56,6 +69,18 @@ describe('benchmarks on tiny settings', () => {
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
   });
+
+  it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
+    await runTiny('profiles', outDir);
+  });
+
+  it(
+    'soak: a faulty upstream, mixed requests and early disconnects through prefsel serve',
+    { timeout: 240_000 },
+    async () => {
+      await runTiny('soak', outDir);
+    },
+  );
 
   it('summary lists every part written', () => {
     const summary = readFileSync(writeSummary(outDir), 'utf8');

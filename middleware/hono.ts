@@ -32,6 +32,7 @@ import { createRequestParser, type ParsedChatRequest } from './http/parse-reques
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { replayChunks, SSE_DONE, sseData } from './http/sse.js';
+import { keepForFeedback, resolveRequestProfile, type RequestProfileOptions } from './profiles/request.js';
 
 /** What the middleware puts on the context, typed for every app (`c.get('prefselSelection')`). */
 export interface PrefselVariables {
@@ -39,14 +40,16 @@ export interface PrefselVariables {
   prefselRequest: ParsedChatRequest;
   /** The finished selection (absent for pass-through streams). */
   prefselSelection: Selection;
+  /** The tenant whose profiles a request reads and moves (the server sets it from the client key). */
+  prefselTenant: string;
 }
 
 declare module 'hono' {
   interface ContextVariableMap extends PrefselVariables {}
 }
 
-/** Options of {@link preferenceSelection}. */
-export interface PreferenceSelectionOptions {
+/** Options of {@link preferenceSelection}; `profiles` selects under each user's learned direction. */
+export interface PreferenceSelectionOptions extends RequestProfileOptions {
   /** The engine (`createSelector(...)`). */
   readonly selector: Selector;
   /**
@@ -99,13 +102,15 @@ const defaults = {
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
-} satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+} satisfies Required<Omit<PreferenceSelectionOptions, 'selector' | keyof RequestProfileOptions>>;
 
 /**
  * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
  * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
  */
-export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+export function middlewareOptions(
+  options: PreferenceSelectionOptions,
+): Required<Omit<PreferenceSelectionOptions, keyof RequestProfileOptions>> & RequestProfileOptions {
   if ('maxK' in options) {
     // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
     throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
@@ -174,15 +179,17 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
       return c.body(body, 200, headers);
     }
 
+    const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
-        { params, ...(request.preference ? { preference: request.preference } : {}), selection: request.selection },
+        { params, ...(profile.preference ? { preference: profile.preference } : {}), selection: request.selection },
         { signal: abort.signal },
       )
       .then(
-        (selection) => {
+        async (selection) => {
           c.set('prefselSelection', selection);
           opts.onSelection(selection, c);
+          await keepForFeedback(c, profile, { responseId: meta.id, selection, options: opts });
           return selection;
         },
         (err: unknown) => Promise.reject(asClientError(err)),
@@ -190,10 +197,13 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
 
     if (!request.stream) {
       const selection = await selecting;
-      return c.json(renderCompletion(selection, request, meta), 200, reportHeaders(selection));
+      return c.json(renderCompletion(selection, request, meta), 200, {
+        ...reportHeaders(selection),
+        ...profile.headers,
+      });
     }
     const ready = selecting.then((selection): EventSource => ({
-      headers: reportHeaders(selection),
+      headers: { ...reportHeaders(selection), ...profile.headers },
       events: replayEvents(selection, request, { meta, chunkChars: opts.chunkChars }),
     }));
     const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });

@@ -29,6 +29,7 @@ import { createResponsesRequestParser } from './http/responses-request.js';
 import { newResponsesMeta, renderResponse } from './http/responses-render.js';
 import { primed, relayChunks, replaySelection, ResponseEventWriter } from './http/responses-stream.js';
 import { middlewareOptions, type PreferenceSelectionOptions } from './hono.js';
+import { keepForFeedback, resolveRequestProfile } from './profiles/request.js';
 
 /** Options of {@link preferenceResponses}: the same as the chat-completions middleware's. */
 export type PreferenceResponsesOptions = PreferenceSelectionOptions;
@@ -103,15 +104,17 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
       return c.body(body, 200, headers);
     }
 
+    const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
-        { params, ...(request.preference ? { preference: request.preference } : {}), selection: request.selection },
+        { params, ...(profile.preference ? { preference: profile.preference } : {}), selection: request.selection },
         { signal: abort.signal },
       )
       .then(
-        (selection: Selection) => {
+        async (selection: Selection) => {
           c.set('prefselSelection', selection);
           opts.onSelection(selection, c);
+          await keepForFeedback(c, profile, { responseId: meta.id, selection, options: opts });
           return selection;
         },
         (err: unknown) => Promise.reject(asClientError(err)),
@@ -120,10 +123,10 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     if (!request.stream) {
       const selection = await selecting;
       const body = renderResponse(selection, meta, { returnCandidates: request.returnCandidates });
-      return c.json(body, 200, reportHeaders(selection));
+      return c.json(body, 200, { ...reportHeaders(selection), ...profile.headers });
     }
     const ready = selecting.then((selection): EventSource => ({
-      headers: reportHeaders(selection),
+      headers: { ...reportHeaders(selection), ...profile.headers },
       events: replaySelection(writer, selection, {
         chunkChars: opts.chunkChars,
         ...(request.returnCandidates ? { report: selectionReport(selection) } : {}),

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParams, Model } from '../core/openai.js';
 import { sleep } from '../core/sleep.js';
 import { sendBroken } from './broken.js';
+import { Chaos, type ChaosKind, type ChaosOptions } from './chaos.js';
 import { FaultQueue, type SimFault } from './faults.js';
 import { sendCompletion, sendError, streamCompletion } from './respond.js';
 import { replyToRequest, usageFor } from './completion.js';
@@ -38,6 +39,8 @@ export interface SimulatedUpstreamOptions {
    * @default false
    */
   record?: boolean | number;
+  /** Random faults on chat requests at a steady rate (soak tests); injected and header faults take precedence. */
+  chaos?: ChaosOptions;
 }
 
 /** Requests `record: true` keeps (the oldest are dropped first). */
@@ -62,6 +65,8 @@ export interface SimulatedUpstream {
   readonly aborted: number;
   /** Chat requests being worked on right now. */
   readonly inFlight: number;
+  /** Faults chaos served so far, by kind (all zero without `chaos`). */
+  chaosServed(): Record<ChaosKind, number>;
   /** Queues a fault for the next matching request(s). */
   inject(fault: SimFault): void;
   /** Clears recorded requests, counters and faults (for reuse across tests). */
@@ -92,6 +97,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     options.record === true ? DEFAULT_RECORD_LIMIT : typeof options.record === 'number' ? options.record : 0;
   const state = { received: [] as RecordedRequest[], aborted: 0, inFlight: 0, counter: 0 };
   const faults = new FaultQueue();
+  const chaos = new Chaos(options.chaos ?? { rate: 0 });
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -141,7 +147,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
         gone.abort();
       }
     });
-    const fault = faults.take(body, headers['x-sim-fault']);
+    const fault = faults.take(body, headers['x-sim-fault']) ?? chaos.draw();
     await answer(res, { body, fault, signal: gone.signal });
   }
 
@@ -240,6 +246,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     get inFlight() {
       return state.inFlight;
     },
+    chaosServed: () => chaos.served(),
     inject: (fault) => faults.inject(fault),
     reset() {
       state.received.length = 0;
