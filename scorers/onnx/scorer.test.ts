@@ -46,24 +46,13 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-<<<<<<< HEAD
-      // Calls reach the batcher once their encoding is back from the encode workers, a few ms apart on a busy
-      // machine: the wait lets them meet.
-      batching: { maxBatchSize: 16, maxWaitMs: 200, onBatch: (b) => batches.push(b) },
-=======
       batching: { maxBatchSize: 16, maxWaitMs: 1000, maxPadding: 0.99, onBatch: (b) => batches.push(b) },
->>>>>>> main
     });
     const alone = await createOnnxScorer({ modelDir: dir, device: 'cpu', logger: quiet, batching: { enabled: false } });
     try {
       const calls = Array.from({ length: 8 }, (_, c) => inputs(5, c));
-<<<<<<< HEAD
-      const together = await Promise.all(calls.map((call) => scorer.score(call)));
-      expect(batches.reduce((n, b) => n + b.items, 0)).toBe(40);
-=======
       const merged = await Promise.all(calls.map((call) => together.score(call)));
       expect(batches.length).toBeLessThan(calls.length); // calls were merged
->>>>>>> main
       expect(Math.max(...batches.map((b) => b.size))).toBeGreaterThan(5);
       for (const [c, call] of calls.entries()) {
         for (const [i, input] of call.entries()) {
