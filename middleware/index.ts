@@ -58,6 +58,7 @@ export {
   applyChoice,
   applyEdit,
   directionOf,
+  informativePair,
   initialState,
   LEARNER_DEFAULTS,
   uncertaintyDeg,
