@@ -37,6 +37,11 @@ export const LIMIT_ROWS: readonly LimitRow[] = [
   { what: '`stop` sequences', fixed: String(FIELD_LIMITS.stops), answer: '400 naming `stop`' },
   { what: '`tools`', fixed: String(FIELD_LIMITS.tools), answer: '400 naming `tools`' },
   { what: '`logit_bias` entries', fixed: String(FIELD_LIMITS.logitBias), answer: '400 naming `logit_bias`' },
+  {
+    what: "Conversation, in the reward model's tokens (characters checked first)",
+    setting: 'maxInputTokens',
+    answer: '400 `context_length_exceeded` naming `messages`',
+  },
   { what: 'Default candidates `selection.k`', setting: 'k', answer: '–' },
   {
     what: `Largest \`selection.k\` (never above ${K_RANGE.max})`,
@@ -62,7 +67,11 @@ export const LIMIT_ROWS: readonly LimitRow[] = [
     answer: "the upstream's error",
   },
   { what: 'One upstream call (ms)', setting: 'candidateTimeoutMs', answer: 'candidate failed; all failed: 502' },
-  { what: 'One selecting request (ms)', setting: 'deadlineMs', answer: '504 `deadline_exceeded`, calls cancelled' },
+  {
+    what: 'One selecting request, scoring included (ms)',
+    setting: 'deadlineMs',
+    answer: '504 `deadline_exceeded`, calls cancelled',
+  },
   {
     what: 'Streams: 200 held back, then keep-alive period (ms)',
     setting: 'keepAliveMs',
