@@ -134,6 +134,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         deadlineMs: config.deadlineMs,
         maxConcurrentUpstream: config.maxConcurrency,
         maxQueuedUpstream: config.maxQueue,
+        maxInputTokens: config.maxInputTokens,
       });
     };
     const routed = config.models.length > 0;

@@ -6,7 +6,8 @@
  * may be absent.
  */
 import type { ScoreInput } from '../../core/ports.js';
-import { createInputEncoder, createTextFormatter, pairTexts, textOf, type EncodedInput } from './encode.js';
+import { createInputEncoder, textOf, type EncodedInput } from './encode.js';
+import { createTextFormatter, pairTexts } from './encode-text.js';
 import { buildFeeds, project, KNOWN_INPUTS } from './feeds.js';
 import { readModelText } from './model-dir.js';
 import { resolveModelSpec, type ModelSpec } from './spec.js';
@@ -65,7 +66,7 @@ export async function loadModelText(dir: string, options: LoadModelTextOptions =
     aliases,
     padId: tok.padId,
     encode,
-    format: createTextFormatter(spec.input, tok.specialTokens),
+    format: createTextFormatter(spec.input, tok),
     pair: pairTexts,
     tensors(batch, inputs, width) {
       const known = inputs.filter((n): n is (typeof KNOWN_INPUTS)[number] =>
