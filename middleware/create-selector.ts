@@ -1,9 +1,10 @@
 /**
  * @module create-selector
  * The engine's factory. `createSelector({ generator, scorer })` returns a {@link Selector} whose `select()` runs one
- * request end to end: validate → plan directions (strategy) → one upstream call per candidate with its directive →
- * exclude degenerate answers → one batched scorer call → rank by projection on the original target → report.
- * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight.
+ * request end to end: validate → hold the conversation to the input-token budget (measured by the scorer, before any
+ * upstream call) → plan directions (strategy) → one upstream call per candidate with its directive → exclude
+ * degenerate answers → one batched scorer call → rank by projection on the original target → report.
+ * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight, scoring included.
  */
 import { assertInBound, type Bound } from '../core/bounds.js';
 import { InvalidRequestError, PrefselError, UpstreamError } from '../core/errors.js';
@@ -15,10 +16,12 @@ import type {
   SelectorDefaults,
   SelectRequest,
 } from '../core/selector.js';
+import type { PreparedPrompt } from '../core/ports.js';
 import type { CandidateReport, Direction, PreferenceInput, Selection, SelectionOptions } from '../core/types.js';
 import { candidateParams } from './candidate-params.js';
 import { defaultDirectiveTemplate } from './directive.js';
 import { generateCandidates, type CandidatePlan } from './generate-candidates.js';
+import { admitConversation } from './input-budget.js';
 import { buildNeighbourhood } from './neighbourhood.js';
 import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference, preferenceSchema } from './preference.js';
 import { createRandom } from './prng.js';
@@ -42,6 +45,8 @@ export const OPERATIONAL_DEFAULTS = {
   deadlineMs: 300_000,
   maxConcurrentUpstream: 64,
   maxQueuedUpstream: 1024,
+  /** A 128k-token context; the reward model reads the most recent part of it (its own `maxLength`). */
+  maxInputTokens: 131_072,
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } satisfies RetryPolicy,
 } as const;
 
@@ -53,6 +58,7 @@ export const OPERATIONAL_BOUNDS = {
   deadlineMs: ABOVE_ZERO,
   maxConcurrentUpstream: { min: 1, integer: true },
   maxQueuedUpstream: { min: 0, integer: true },
+  maxInputTokens: { min: 1, integer: true },
   retry: {
     maxRetries: { min: 0, integer: true },
     baseDelayMs: { min: 0 },
@@ -86,6 +92,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     deadlineMs: option('deadlineMs'),
     concurrency: option('maxConcurrentUpstream'),
     maxQueued: option('maxQueuedUpstream'),
+    maxInputTokens: option('maxInputTokens'),
   };
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
   for (const key of Object.keys(OPERATIONAL_BOUNDS.retry) as Array<keyof RetryPolicy>) {
@@ -124,10 +131,22 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       signal: callOptions.signal,
       deadlineMs: callOptions.deadlineMs ?? limits.deadlineMs,
     });
+    let prompt: PreparedPrompt | undefined;
     try {
+      const passThrough = resolved.strategy === 'none';
       const plans = planCandidates(request, { resolved, target, active });
       runner.admit(plans.length);
-      const passThrough = resolved.strategy === 'none';
+      // Scored strategies only: the budget is in the reward model's tokens, and `none` never reaches it. Measuring
+      // can take a while for a long conversation, so the upstream queue is checked again after it.
+      if (!passThrough) {
+        prompt = await admitConversation({
+          scorer,
+          messages: request.params.messages,
+          maxInputTokens: limits.maxInputTokens,
+          signal: scope.signal,
+        });
+        runner.admit(plans.length);
+      }
       const { candidates, failures } = await generateCandidates({
         plans,
         generator,
@@ -141,7 +160,13 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       if (usable.length === 0) throw noUsableCandidate(candidates, failures);
       const scoringStarted = performance.now();
       if (!passThrough)
-        await scoreCandidates(usable, { scorer, messages: request.params.messages, target, signal: scope.signal });
+        await scoreCandidates(usable, {
+          scorer,
+          messages: request.params.messages,
+          target,
+          signal: scope.signal,
+          prompt,
+        });
       const scoringMs = passThrough ? 0 : performance.now() - scoringStarted;
       const ranked = rankCandidates(usable);
       return {
@@ -155,6 +180,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
         timings: { generationMs, scoringMs, totalMs: performance.now() - started },
       };
     } finally {
+      prompt?.release();
       scope.dispose();
     }
   }

@@ -126,6 +126,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       deadlineMs: config.deadlineMs,
       maxConcurrentUpstream: config.maxConcurrency,
       maxQueuedUpstream: config.maxQueue,
+      maxInputTokens: config.maxInputTokens,
     });
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
