@@ -1,7 +1,7 @@
 /**
  * @module bench/cli
  * `npm run bench [-- <part>… ] [--quick|--tiny] [--device cpu|cuda|auto] [--out DIR]`: runs the benchmark parts (all by
- * default: scoring, overhead, e2e, quality, profiles, soak, scale) one after another, writes `<out>/<part>.json` and
+ * default: scoring, overhead, e2e, quality, profiles, soak, stall, scale) one after another, writes `<out>/<part>.json` and
  * SVG plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
  * missing, a crash) is recorded as failed in its JSON and in the summary; the others still run, and the exit code is 1.
  */
@@ -16,6 +16,7 @@ import { qualityPreset, runQualityBench } from './quality.js';
 import { updateScaleTables } from './scale-report.js';
 import { runScaleBench, scalePreset } from './scale.js';
 import { runSoakBench, soakPreset } from './soak.js';
+import { runStallBench, stallPreset } from './stall.js';
 import {
   PARTS,
   RESULTS_DIR,
@@ -107,6 +108,8 @@ export async function runPart(part: PartName, cli: CliOptions): Promise<PartResu
         return await runProfilesBench({ ...profilesPreset(cli.mode), ...common });
       case 'soak':
         return await runSoakBench({ ...soakPreset(cli.mode), ...common });
+      case 'stall':
+        return await runStallBench({ ...stallPreset(cli.mode), ...common });
       case 'scale':
         return await runScaleBench({ ...scalePreset(cli.mode), ...common });
     }

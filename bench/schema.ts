@@ -130,6 +130,23 @@ export const soakResultsSchema = z
   })
   .loose();
 
+const percentiles = z.object({ p50: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() });
+
+/** Stall results: one row per load, with the /healthz probe's latencies. */
+export const stallResultsSchema = z.array(
+  z
+    .object({
+      name: z.string(),
+      requests: z.number().int(),
+      concurrency: z.number().int(),
+      bodyBytes: z.number().int(),
+      healthz: percentiles.extend({ n: z.number().int(), errors: z.number().int() }),
+      latency: percentiles,
+      statuses: z.record(z.string(), z.number().int()),
+    })
+    .loose(),
+);
+
 /** Scale results: scoring cells, limit runs, one failover run. */
 export const scaleResultsSchema = z.object({
   scoring: z.array(
