@@ -4,11 +4,13 @@
  * benchmarks. Start it with {@link startSimulatedUpstream}.
  */
 export { startSimulatedUpstream } from './server.js';
-export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions } from './server.js';
+export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions, SimulatedUpstreamStats } from './server.js';
 export { parseFaultHeader } from './faults.js';
 export type { SimFault } from './faults.js';
-export { competenceAt, generateReply } from './text-model.js';
-export type { Coverage, Reply, ReplyOptions } from './text-model.js';
+export { competenceAt, generateReply, OPENING_SHARE } from './text-model.js';
+export type { Coverage, Reply, ReplyOptions, TrueAttributes } from './text-model.js';
+export { completionChunks } from './respond.js';
+export type { ChunkOptions, StreamPiece } from './respond.js';
 export { countTokens } from './tokens.js';
 export { replyToRequest, usageFor } from './completion.js';
 export type { ReplyModel } from './completion.js';

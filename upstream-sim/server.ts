@@ -30,6 +30,24 @@ export interface SimulatedUpstreamOptions {
   models?: string[];
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Multiplies the number of sentences per answer (long answers); default 1. */
+  lengthScale?: number;
+  /** Correlation in [0, 1] between the latent quality of an answer's opening and of its rest; default 1. */
+  prefixInformativeness?: number;
+  /** Width of the per-answer latent on-topic rate (times temperature); default 0.2. */
+  qualitySpread?: number;
+}
+
+/** The simulator's counters, also served as JSON on `GET /__sim/stats`. */
+export interface SimulatedUpstreamStats {
+  /** Requests received (any route). */
+  requests: number;
+  /** Requests whose client went away before the answer was complete. */
+  aborted: number;
+  /** Chat requests being worked on right now. */
+  inFlight: number;
+  /** Completion tokens actually written to clients (stream chunks as sent, JSON answers whole). */
+  tokensSent: number;
 }
 
 /** One request as the simulator received it. */
@@ -51,6 +69,10 @@ export interface SimulatedUpstream {
   readonly aborted: number;
   /** Chat requests being worked on right now. */
   readonly inFlight: number;
+  /** Completion tokens actually written to clients: an aborted stream stops counting where it stopped sending. */
+  readonly tokensSent: number;
+  /** All counters at once. */
+  stats(): SimulatedUpstreamStats;
   /** Queues a fault for the next matching request(s). */
   inject(fault: SimFault): void;
   /** Clears recorded requests, counters and faults (for reuse across tests). */
@@ -76,8 +98,17 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     coverage: options.coverage ?? { fromDeg: -90, toDeg: 90 },
     falloffDeg: options.falloffDeg ?? 25,
     models: options.models ?? ['prefsel-sim'],
+    lengthScale: options.lengthScale,
+    prefixInformativeness: options.prefixInformativeness,
+    qualitySpread: options.qualitySpread,
   };
-  const state = { received: [] as RecordedRequest[], aborted: 0, inFlight: 0, counter: 0 };
+  const state = { received: [] as RecordedRequest[], requests: 0, aborted: 0, inFlight: 0, counter: 0, tokensSent: 0 };
+  const stats = (): SimulatedUpstreamStats => ({
+    requests: state.requests,
+    aborted: state.aborted,
+    inFlight: state.inFlight,
+    tokensSent: state.tokensSent,
+  });
   const faults = new FaultQueue();
 
   const server = createServer((req, res) => {
@@ -100,8 +131,13 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
     );
     state.received.push({ method: req.method ?? 'GET', path, headers, body });
+    state.requests++;
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, { status: 401, message: 'Incorrect API key provided.' });
+    }
+    if (req.method === 'GET' && path === '/__sim/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()));
+      return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
       const data: Model[] = config.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'prefsel-sim' }));
@@ -155,13 +191,21 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       };
       await sleep(config.ttftMs, signal);
       if (body.stream) {
-        const pace = (piece: string) => sleep(tokenMs(countTokens(piece)), signal);
-        const includeUsage = body.stream_options?.include_usage === true;
-        await streamCompletion(res, { identity, replies, usage, includeUsage, pace });
+        const streamOptions = body.stream_options as { include_usage?: boolean; continuous_usage_stats?: boolean };
+        await streamCompletion(res, {
+          identity,
+          replies,
+          usage,
+          includeUsage: streamOptions?.include_usage === true,
+          continuousUsage: streamOptions?.continuous_usage_stats === true,
+          pace: (tokens) => sleep(tokenMs(tokens), signal),
+          onSent: (tokens) => (state.tokensSent += tokens),
+        });
         return;
       }
       await sleep(tokenMs(usage.completion_tokens), signal);
       sendCompletion(res, { identity, replies, usage });
+      state.tokensSent += usage.completion_tokens;
     } catch (err) {
       if (signal.aborted) return; // the client left; stop working, nothing to send
       throw err;
@@ -174,7 +218,15 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
   ): Reply {
     if (ctx.fault?.content !== undefined) {
       const content = ctx.fault.content;
-      return { content, finishReason: 'stop', completionTokens: countTokens(content), angleDeg: 0, competence: 1 };
+      const completionTokens = countTokens(content);
+      return {
+        content,
+        finishReason: 'stop',
+        completionTokens,
+        angleDeg: 0,
+        competence: 1,
+        truth: { helpfulness: 0, verbosity: 0 },
+      };
     }
     return replyToRequest(body, config, ctx.choiceIndex);
   }
@@ -197,10 +249,16 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     get inFlight() {
       return state.inFlight;
     },
+    get tokensSent() {
+      return state.tokensSent;
+    },
+    stats,
     inject: (fault) => faults.inject(fault),
     reset() {
       state.received.length = 0;
+      state.requests = 0;
       state.aborted = 0;
+      state.tokensSent = 0;
       faults.clear();
     },
     close: () =>
