@@ -30,6 +30,9 @@ import {
   type ResolvedSelection,
 } from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
+import { generatePruned } from './prune-schedule.js';
+import { approximateTokens, type TokenCounter } from './stream-candidates.js';
+import type { Generator } from '../core/ports.js';
 
 /** Operational defaults of {@link createSelector} (see `CreateSelectorOptions` for what each means). */
 export const OPERATIONAL_DEFAULTS = {
@@ -37,6 +40,7 @@ export const OPERATIONAL_DEFAULTS = {
   deadlineMs: 300_000,
   maxConcurrentUpstream: 64,
   maxQueuedUpstream: 1024,
+  streamStallMs: 10_000,
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } satisfies RetryPolicy,
 } as const;
 
@@ -73,7 +77,9 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       integer: true,
       zero: true,
     }),
+    streamStallMs: positive(options.streamStallMs ?? OPERATIONAL_DEFAULTS.streamStallMs, 'streamStallMs'),
   };
+  const count: TokenCounter = scorer.countTokens ? (text) => scorer.countTokens!(text) : approximateTokens;
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
   const runner = createUpstreamRunner({
     concurrency: limits.concurrency,
@@ -101,6 +107,43 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const plans = planCandidates(request, { resolved, target, active });
       runner.admit(plans.length);
       const passThrough = resolved.strategy === 'none';
+      // Pruning streams the candidates; a generator that cannot stream runs them whole, as without pruning.
+      if (resolved.prune && !passThrough && generator.stream) {
+        const pruned = await generatePruned({
+          plans,
+          generator: generator as StreamingGenerator,
+          runner,
+          scorer,
+          messages: request.params.messages,
+          target,
+          signal: scope.signal,
+          prune: resolved.prune,
+          n: request.n ?? 1,
+          count,
+          stallMs: limits.streamStallMs,
+          started,
+          onCandidate: callOptions.onCandidate,
+          onCommit: callOptions.onCommit,
+        });
+        const usable = pruned.candidates.filter((c) => c.status === 'ok');
+        if (usable.length === 0) throw noUsableCandidate(pruned.candidates, pruned.failures);
+        const ranked = rankCandidates(usable);
+        return {
+          strategy: resolved.strategy,
+          target,
+          attributes,
+          candidates: pruned.candidates,
+          ranked,
+          chosen: ranked[0]!,
+          usage: sumUsage(pruned.candidates),
+          timings: {
+            generationMs: pruned.generationMs,
+            scoringMs: pruned.scoringMs,
+            totalMs: performance.now() - started,
+          },
+          pruning: pruned.pruning,
+        };
+      }
       const { candidates, failures } = await generateCandidates({
         plans,
         generator,
@@ -174,6 +217,8 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     onIdle: () => runner.onIdle(),
   };
 }
+
+type StreamingGenerator = Generator & { stream: NonNullable<Generator['stream']> };
 
 /** Validates partial defaults and fills the rest. */
 function resolveDefaults(

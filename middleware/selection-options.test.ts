@@ -19,6 +19,7 @@ describe('selection options', () => {
       seed: -5,
       temperature: 0,
       placement: 'user',
+      prune: null,
     });
     expect(resolveSelection({ ...BASE_DEFAULTS, preference: { angle_deg: 0 } })).toMatchObject({
       k: 5,

@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError } from '../core/errors.js';
 import type { SelectorDefaults } from '../core/selector.js';
+import { resolvePrune, validatePrune, type ResolvedPrune } from './prune-options.js';
 import {
   STRATEGIES,
   type DirectivePlacement,
@@ -17,7 +18,7 @@ import {
 /** Limits on k: at least one candidate, at most 64 upstream calls per request. */
 export const K_RANGE = { min: 1, max: 64 } as const;
 const NEIGHBOURHOODS = ['grid', 'cap'] as const satisfies readonly NeighbourhoodMode[];
-const PLACEMENTS = ['system', 'user'] as const satisfies readonly DirectivePlacement[];
+const PLACEMENTS = ['system', 'user', 'suffix'] as const satisfies readonly DirectivePlacement[];
 
 /** The paper's and the authors' defaults (rps-method §1.2–1.3); `preference` depends on the scorer, see create-selector. */
 export const BASE_DEFAULTS = {
@@ -27,6 +28,7 @@ export const BASE_DEFAULTS = {
   seed: 42,
   temperature: 0.7,
   directive_placement: 'system',
+  prune: false,
 } as const satisfies Omit<SelectorDefaults, 'preference' | 'neighbourhood'>;
 
 /** Selection settings after defaults, all fields set (neighbourhood unset means automatic). */
@@ -38,6 +40,8 @@ export interface ResolvedSelection {
   seed: number;
   temperature: number;
   placement: DirectivePlacement;
+  /** Null when pruning is off. */
+  prune: ResolvedPrune | null;
 }
 
 type Validator = (value: unknown, param: string) => void;
@@ -79,6 +83,7 @@ const VALIDATORS: Record<keyof SelectionOptions, Validator> = {
   seed: numberIn({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true }),
   temperature: numberIn({ min: 0, max: 2 }),
   directive_placement: oneOf(PLACEMENTS),
+  prune: validatePrune,
 };
 
 /**
@@ -118,5 +123,6 @@ export function resolveSelection(defaults: SelectorDefaults, options: SelectionO
     seed: options.seed ?? defaults.seed,
     temperature: options.temperature ?? defaults.temperature,
     placement: options.directive_placement ?? defaults.directive_placement,
+    prune: resolvePrune(options.prune, defaults.prune),
   };
 }

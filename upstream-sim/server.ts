@@ -110,6 +110,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     tokensSent: state.tokensSent,
   });
   const faults = new FaultQueue();
+  /** Answers the simulator broke off itself (a `dropAfterTokens` fault): not counted as aborted by the client. */
+  const dropped = new WeakSet<ServerResponse>();
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -157,7 +159,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     const gone = new AbortController();
     res.on('close', () => {
       state.inFlight--;
-      if (!res.writableEnded) {
+      if (!res.writableEnded && !dropped.has(res)) {
         state.aborted++;
         gone.abort();
       }
@@ -191,6 +193,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       };
       await sleep(config.ttftMs, signal);
       if (body.stream) {
+        let streamed = 0;
         const streamOptions = body.stream_options as { include_usage?: boolean; continuous_usage_stats?: boolean };
         await streamCompletion(res, {
           identity,
@@ -198,8 +201,14 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
           usage,
           includeUsage: streamOptions?.include_usage === true,
           continuousUsage: streamOptions?.continuous_usage_stats === true,
-          pace: (tokens) => sleep(tokenMs(tokens), signal),
-          onSent: (tokens) => (state.tokensSent += tokens),
+          pace: async (tokens) => {
+            await sleep(tokenMs(tokens), signal);
+            await midStreamFault(res, { fault, sent: streamed, signal });
+          },
+          onSent: (tokens) => {
+            streamed += tokens;
+            state.tokensSent += tokens;
+          },
         });
         return;
       }
@@ -229,6 +238,22 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       };
     }
     return replyToRequest(body, config, ctx.choiceIndex);
+  }
+
+  /** Mid-stream faults: drop the connection, or hang until the client leaves. */
+  async function midStreamFault(
+    res: ServerResponse,
+    ctx: { fault: SimFault | undefined; sent: number; signal: AbortSignal },
+  ): Promise<void> {
+    const { fault, sent, signal } = ctx;
+    if (fault?.dropAfterTokens !== undefined && sent >= fault.dropAfterTokens) {
+      dropped.add(res);
+      res.destroy();
+      throw new DOMException('dropped', 'AbortError');
+    }
+    if (fault?.stallAfterTokens !== undefined && sent >= fault.stallAfterTokens) {
+      await sleep(2 ** 31 - 1, signal);
+    }
   }
 
   const tokenMs = (tokens: number): number =>

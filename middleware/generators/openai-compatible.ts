@@ -35,6 +35,12 @@ export interface OpenAICompatibleGeneratorOptions {
   headers?: Record<string, string>;
   /** Report name; default `openai-compatible`. */
   name?: string;
+  /**
+   * The upstream is vLLM (or another server that accepts `stream_options.continuous_usage_stats`): streams that ask
+   * for usage get it on every chunk, so a stream cancelled by pruning is still billed from the upstream's own count.
+   * Off by default: OpenAI rejects the unknown field.
+   */
+  continuousUsageStats?: boolean;
 }
 
 /**
@@ -107,7 +113,11 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       callOptions.signal?.addEventListener('abort', onAbort, { once: true });
       const http = callFetch();
       try {
-        const chunks = client.chatCompletionStream(args({ ...params, stream: true }), {
+        const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
+        const body = usage
+          ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
+          : { ...params, stream: true };
+        const chunks = client.chatCompletionStream(args(body), {
           signal: controller.signal,
           retry_on_error: false,
           fetch: http.fetch,

@@ -12,7 +12,7 @@ export const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'funct
 /** Neighbourhood modes, as on the wire. */
 export const NEIGHBOURHOODS = ['grid', 'cap'] as const;
 /** Directive placements, as on the wire. */
-export const PLACEMENTS = ['system', 'user'] as const;
+export const PLACEMENTS = ['system', 'user', 'suffix'] as const;
 
 /** Roles whose messages must carry content (an assistant turn may hold only tool calls). */
 const CONTENT_REQUIRED = new Set<string>(['system', 'developer', 'user']);
@@ -75,6 +75,8 @@ export function selectionSchema(limits: SchemaLimits) {
       seed: z.int(),
       temperature: z.number().min(0).max(2),
       directive_placement: z.enum(PLACEMENTS),
+      // Its fields and bounds are checked by the engine (middleware/prune-options.ts), the one place they are declared.
+      prune: z.union([z.boolean(), z.looseObject({})]),
       return_candidates: z.boolean(),
     })
     .partial();
