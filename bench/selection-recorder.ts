@@ -103,8 +103,14 @@ export function createSelectionRecorder(queueSampleMs = 10): SelectionRecorder {
     get attributes() {
       return inner.attributes;
     },
+    get angleAttributes() {
+      return inner.angleAttributes;
+    },
     get defaults() {
       return inner.defaults;
+    },
+    get limits() {
+      return inner.limits;
     },
     get generator() {
       return inner.generator;

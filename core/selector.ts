@@ -52,25 +52,64 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Options of `createSelector`. */
+/** Options of `createSelector`. Every number is checked at creation; a bad one throws a `TypeError`. */
 export interface CreateSelectorOptions {
-  generator: Generator;
-  scorer: Scorer;
-  defaults?: Partial<SelectorDefaults>;
-  /** The two attributes the angle form `{ angle_deg }` refers to; default `['helpfulness', 'verbosity']`. */
-  angleAttributes?: readonly [string, string];
-  directiveTemplate?: DirectiveTemplate;
-  /** Per-candidate upstream timeout; default 120000. */
-  candidateTimeoutMs?: number;
-  /** Overall deadline of one `select()` (generation + scoring); default 300000. */
-  deadlineMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Upstream calls in flight at once, across all requests; default 64. */
-  maxConcurrentUpstream?: number;
-  /** Upstream calls allowed to wait; beyond this `select()` throws `OverloadedError`. Default 1024. */
-  maxQueuedUpstream?: number;
-  /** With pruning: a candidate stream that sends nothing for this long is dropped as failed. Default 10000. */
-  streamStallMs?: number;
+  /** Where candidates come from. */
+  readonly generator: Generator;
+  /** What rates them. */
+  readonly scorer: Scorer;
+  /**
+   * Server- or app-wide defaults, checked by the same rules as a request's `selection` and `preference`.
+   * @default BASE_DEFAULTS, and the preference `{ angle_deg: 0 }` (the scorer's first attribute when it lacks the
+   *   angle attributes)
+   */
+  readonly defaults?: Partial<SelectorDefaults>;
+  /**
+   * The two attributes the angle form `{ angle_deg }` refers to.
+   * @default ['helpfulness', 'verbosity']
+   */
+  readonly angleAttributes?: readonly [string, string];
+  /** Renders the directive. @default round(100·component) per attribute, as DPA does */
+  readonly directiveTemplate?: DirectiveTemplate;
+  /**
+   * Largest `selection.k` a request may ask for (each candidate is one upstream call). Range: 1 to 64 (`K_RANGE`).
+   * @default 16
+   */
+  readonly maxK?: number;
+  /**
+   * Per-candidate upstream timeout, milliseconds. Minimum: above `0`.
+   * @default 120000
+   */
+  readonly candidateTimeoutMs?: number;
+  /**
+   * Overall deadline of one `select()` (generation + scoring), milliseconds. Minimum: above `0`.
+   * @default 300000
+   */
+  readonly deadlineMs?: number;
+  /** Retries of failed upstream calls. @default { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } */
+  readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Upstream calls in flight at once, across all requests. Minimum: `1`.
+   * @default 64
+   */
+  readonly maxConcurrentUpstream?: number;
+  /**
+   * Upstream calls allowed to wait; beyond this `select()` throws `OverloadedError`. Minimum: `0`.
+   * @default 1024
+   */
+  readonly maxQueuedUpstream?: number;
+  /**
+   * With pruning: a candidate stream that sends nothing for this long, once it has started, is dropped as failed,
+   * milliseconds. Minimum: above `0`.
+   * @default 10000
+   */
+  readonly streamStallMs?: number;
+}
+
+/** The limits a selector enforces on every request. */
+export interface SelectorLimits {
+  /** Largest `selection.k`. */
+  readonly maxK: number;
 }
 
 /** One request to the engine. */
@@ -121,7 +160,10 @@ export interface UpstreamQueueState {
 /** The engine. */
 export interface Selector {
   readonly attributes: readonly string[];
+  /** The (x, y) attributes of the angle form `{ angle_deg }`. */
+  readonly angleAttributes: readonly [string, string];
   readonly defaults: Readonly<SelectorDefaults>;
+  readonly limits: SelectorLimits;
   readonly generator: Generator;
   readonly scorer: Scorer;
   /** Generates, scores and ranks candidates for one request. Throws a `PrefselError` subclass on failure. */

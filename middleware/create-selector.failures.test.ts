@@ -16,7 +16,7 @@ const scorer = createFunctionScorer({
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream();
+  sim = await startSimulatedUpstream({ record: true });
 });
 afterAll(() => sim.close());
 beforeEach(async () => {

@@ -17,7 +17,7 @@ const params: ChatCompletionCreateParams = {
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream();
+  sim = await startSimulatedUpstream({ record: true });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
@@ -284,12 +284,28 @@ describe('createSelector: validation', () => {
     ).rejects.toMatchObject({
       param: 'selection.neighbourhood',
     });
+    // A bad default is the embedding code's mistake: a TypeError, in the words a request with that value gets.
     expect(() => createSelector({ generator, scorer, defaults: { k: 100 } })).toThrow(
-      expect.objectContaining({ param: 'defaults.k' }),
+      new TypeError('Invalid `defaults.k`: must be an integer in [1, 16]; got 100.'),
     );
+    expect(() => createSelector({ generator, scorer, maxK: 64, defaults: { k: 64 } })).not.toThrow();
     expect(() => createSelector({ generator, scorer, defaults: { preference: { x: 1 } } })).toThrow(
-      expect.objectContaining({ param: 'defaults.preference.x' }),
+      new TypeError(
+        'Invalid `defaults.preference.x`: unknown attribute "x"; valid attributes: helpfulness, verbosity, honesty.',
+      ),
     );
+    // Numeric options: one TypeError wording (p-queue's), naming the option and its range.
+    expect(() => createSelector({ generator, scorer, maxK: 100 })).toThrow(
+      new TypeError('Expected `maxK` to be an integer in [1, 64], got `100` (number)'),
+    );
+    expect(() => createSelector({ generator, scorer, deadlineMs: -1 })).toThrow(
+      new TypeError('Expected `deadlineMs` to be a number above 0, got `-1` (number)'),
+    );
+    expect(() => createSelector({ generator, scorer, maxQueuedUpstream: 1.5 })).toThrow(
+      new TypeError('Expected `maxQueuedUpstream` to be an integer from 0 and up, got `1.5` (number)'),
+    );
+    expect(() => createSelector({ generator, scorer, retry: { maxRetries: -1 } })).toThrow(/`retry.maxRetries`/);
+    expect(createSelector({ generator, scorer }).limits).toEqual({ maxK: 16 });
     expect(createSelector({ generator, scorer }).defaults).toMatchObject({
       strategy: 'rps',
       k: 5,

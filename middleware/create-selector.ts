@@ -5,6 +5,7 @@
  * exclude degenerate answers → one batched scorer call → rank by projection on the original target → report.
  * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight.
  */
+import { assertInBound, type Bound } from '../core/bounds.js';
 import { InvalidRequestError, PrefselError, UpstreamError } from '../core/errors.js';
 import type {
   CreateSelectorOptions,
@@ -14,28 +15,32 @@ import type {
   SelectorDefaults,
   SelectRequest,
 } from '../core/selector.js';
-import type { CandidateReport, Direction, PreferenceInput, Selection } from '../core/types.js';
+import type { CandidateReport, Direction, PreferenceInput, Selection, SelectionOptions } from '../core/types.js';
 import { candidateParams } from './candidate-params.js';
 import { defaultDirectiveTemplate } from './directive.js';
 import { generateCandidates, type CandidatePlan } from './generate-candidates.js';
 import { buildNeighbourhood } from './neighbourhood.js';
-import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference } from './preference.js';
+import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference, preferenceSchema } from './preference.js';
 import { createRandom } from './prng.js';
 import { rankCandidates, scoreCandidates, sumUsage } from './rank.js';
 import { openRequestScope } from './request-scope.js';
 import {
   BASE_DEFAULTS,
+  DEFAULT_MAX_K,
+  K_RANGE,
   resolveSelection,
-  validateSelectionOptions,
+  selectionSchema,
   type ResolvedSelection,
 } from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
 import { generatePruned } from './prune-schedule.js';
 import { approximateTokens, type TokenCounter } from './stream-candidates.js';
 import type { Generator } from '../core/ports.js';
+import { issuesToError } from './validation.js';
 
 /** Operational defaults of {@link createSelector} (see `CreateSelectorOptions` for what each means). */
 export const OPERATIONAL_DEFAULTS = {
+  maxK: DEFAULT_MAX_K,
   candidateTimeoutMs: 120_000,
   deadlineMs: 300_000,
   maxConcurrentUpstream: 64,
@@ -44,6 +49,24 @@ export const OPERATIONAL_DEFAULTS = {
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } satisfies RetryPolicy,
 } as const;
 
+const ABOVE_ZERO = { min: 0, minExclusive: true } as const;
+/** The range of each operational option; the server's settings are checked against the same bounds. */
+export const OPERATIONAL_BOUNDS = {
+  maxK: K_RANGE,
+  candidateTimeoutMs: ABOVE_ZERO,
+  deadlineMs: ABOVE_ZERO,
+  maxConcurrentUpstream: { min: 1, integer: true },
+  maxQueuedUpstream: { min: 0, integer: true },
+  streamStallMs: ABOVE_ZERO,
+  retry: {
+    maxRetries: { min: 0, integer: true },
+    baseDelayMs: { min: 0 },
+    maxDelayMs: { min: 0 },
+  },
+} as const satisfies Record<keyof Omit<typeof OPERATIONAL_DEFAULTS, 'retry'>, Bound> & {
+  retry: Record<keyof RetryPolicy, Bound>;
+};
+
 /**
  * Creates the engine.
  * @param options.generator where candidates come from. @param options.scorer what rates them.
@@ -51,7 +74,7 @@ export const OPERATIONAL_DEFAULTS = {
  *   preference `{ angle_deg: 0 }` (weight 1 on the first angle attribute; weight 1 on the scorer's first attribute when
  *   the scorer lacks the angle attributes).
  * @returns a {@link Selector}.
- * @throws InvalidRequestError (`param: defaults.k` …) for invalid defaults or limits.
+ * @throws TypeError for an option outside its range or invalid defaults (``Invalid `defaults.k`: must be …``).
  * @example
  * const selector = createSelector({ generator, scorer });
  * const { chosen } = await selector.select({ params, preference: { helpfulness: 0.8, verbosity: 0.6 } });
@@ -60,27 +83,31 @@ export function createSelector(options: CreateSelectorOptions): Selector {
   const { generator, scorer } = options;
   const attributes = [...scorer.attributes];
   const angleAttributes = options.angleAttributes ?? DEFAULT_ANGLE_ATTRIBUTES;
-  const defaults = resolveDefaults(options.defaults ?? {}, { attributes, angleAttributes });
-  const template = options.directiveTemplate ?? defaultDirectiveTemplate;
+  const option = (name: Exclude<keyof typeof OPERATIONAL_BOUNDS, 'retry'>) =>
+    assertInBound(name, options[name] ?? OPERATIONAL_DEFAULTS[name], OPERATIONAL_BOUNDS[name]);
   const limits = {
-    candidateTimeoutMs: positive(
-      options.candidateTimeoutMs ?? OPERATIONAL_DEFAULTS.candidateTimeoutMs,
-      'candidateTimeoutMs',
-    ),
-    deadlineMs: positive(options.deadlineMs ?? OPERATIONAL_DEFAULTS.deadlineMs, 'deadlineMs'),
-    concurrency: positive(
-      options.maxConcurrentUpstream ?? OPERATIONAL_DEFAULTS.maxConcurrentUpstream,
-      'maxConcurrentUpstream',
-      { integer: true },
-    ),
-    maxQueued: positive(options.maxQueuedUpstream ?? OPERATIONAL_DEFAULTS.maxQueuedUpstream, 'maxQueuedUpstream', {
-      integer: true,
-      zero: true,
-    }),
-    streamStallMs: positive(options.streamStallMs ?? OPERATIONAL_DEFAULTS.streamStallMs, 'streamStallMs'),
+    maxK: option('maxK'),
+    candidateTimeoutMs: option('candidateTimeoutMs'),
+    deadlineMs: option('deadlineMs'),
+    concurrency: option('maxConcurrentUpstream'),
+    maxQueued: option('maxQueuedUpstream'),
+    streamStallMs: option('streamStallMs'),
   };
   const count: TokenCounter = scorer.countTokens ? (text) => scorer.countTokens!(text) : approximateTokens;
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
+  for (const key of Object.keys(OPERATIONAL_BOUNDS.retry) as Array<keyof RetryPolicy>) {
+    assertInBound(`retry.${key}`, retry[key], OPERATIONAL_BOUNDS.retry[key]);
+  }
+  // Built once: every request is checked by the same schemas that checked the defaults.
+  const selectionRules = selectionSchema({ maxK: limits.maxK });
+  const preferenceRules = preferenceSchema({ attributes, angleAttributes });
+  const defaults = resolveDefaults(options.defaults ?? {}, {
+    attributes,
+    angleAttributes,
+    selectionRules,
+    preferenceRules,
+  });
+  const template = options.directiveTemplate ?? defaultDirectiveTemplate;
   const runner = createUpstreamRunner({
     concurrency: limits.concurrency,
     maxQueued: limits.maxQueued,
@@ -91,10 +118,11 @@ export function createSelector(options: CreateSelectorOptions): Selector {
 
   async function select(request: SelectRequest, callOptions: SelectCallOptions = {}): Promise<Selection> {
     const started = performance.now();
-    const resolved = resolveSelection(defaults, validateSelectionOptions(request.selection));
+    const resolved = resolveSelection(defaults, checked(selectionRules, request.selection, 'selection'));
     const { target, active } = parsePreference(request.preference ?? defaults.preference, {
       attributes,
       angleAttributes,
+      schema: preferenceRules,
     });
     if (!Array.isArray(request.params.messages) || request.params.messages.length === 0) {
       throw new InvalidRequestError('messages must be a non-empty array.', { param: 'messages' });
@@ -209,7 +237,9 @@ export function createSelector(options: CreateSelectorOptions): Selector {
 
   return {
     attributes,
+    angleAttributes,
     defaults,
+    limits: Object.freeze({ maxK: limits.maxK }),
     generator,
     scorer,
     select,
@@ -218,25 +248,50 @@ export function createSelector(options: CreateSelectorOptions): Selector {
   };
 }
 
+/** A request's `selection` through the schema; a failure is a 400 naming the field. */
+function checked(schema: ReturnType<typeof selectionSchema>, input: unknown, param: string): SelectionOptions {
+  if (input === undefined) return {};
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [param] });
+  return parsed.data as SelectionOptions;
+}
+
 type StreamingGenerator = Generator & { stream: NonNullable<Generator['stream']> };
 
-/** Validates partial defaults and fills the rest. */
+/**
+ * Validates partial defaults with the request rules and fills the rest. A bad default is the embedding code's
+ * mistake, so it is a `TypeError` (with the same wording a request would get), not an HTTP error.
+ */
 function resolveDefaults(
   partial: Partial<SelectorDefaults>,
-  context: { attributes: string[]; angleAttributes: readonly [string, string] | readonly string[] },
+  context: {
+    attributes: string[];
+    angleAttributes: readonly [string, string];
+    selectionRules: ReturnType<typeof selectionSchema>;
+    preferenceRules: ReturnType<typeof preferenceSchema>;
+  },
 ): SelectorDefaults {
   const { preference, ...selection } = partial;
-  validateSelectionOptions(selection, 'defaults');
-  const angleAttributes = context.angleAttributes as readonly [string, string];
-  const fallback: PreferenceInput = angleAttributes.every((a) => context.attributes.includes(a))
+  const asOptionError = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      throw err instanceof InvalidRequestError ? new TypeError(err.message, { cause: err }) : err;
+    }
+  };
+  asOptionError(() => checked(context.selectionRules, selection, 'defaults'));
+  const fallback: PreferenceInput = context.angleAttributes.every((a) => context.attributes.includes(a))
     ? { angle_deg: 0 }
     : { [context.attributes[0] ?? '']: 1 };
   const resolvedPreference = preference ?? fallback;
-  parsePreference(resolvedPreference, {
-    attributes: context.attributes,
-    angleAttributes,
-    param: 'defaults.preference',
-  });
+  asOptionError(() =>
+    parsePreference(resolvedPreference, {
+      attributes: context.attributes,
+      angleAttributes: context.angleAttributes,
+      schema: context.preferenceRules,
+      param: 'defaults.preference',
+    }),
+  );
   const defaults: SelectorDefaults = { ...BASE_DEFAULTS, ...selection, preference: resolvedPreference };
   return Object.freeze(defaults);
 }
@@ -264,15 +319,4 @@ function noUsableCandidate(candidates: CandidateReport[], failures: Map<number, 
       '.',
     200,
   );
-}
-
-function positive(value: number, param: string, options: { integer?: boolean; zero?: boolean } = {}): number {
-  const ok =
-    Number.isFinite(value) && (options.zero ? value >= 0 : value > 0) && (!options.integer || Number.isInteger(value));
-  if (!ok)
-    throw new InvalidRequestError(
-      `${param} must be a ${options.integer ? 'whole' : 'positive'} number; got ${value}.`,
-      { param },
-    );
-  return value;
 }

@@ -11,7 +11,7 @@ import type { SelectCallOptions, Selector, SelectRequest } from '../core/selecto
 import type { CandidateReport, Selection } from '../core/types.js';
 import { errorResponse } from './http/errors.js';
 import { preferenceSelection } from './hono.js';
-import { BASE_DEFAULTS } from './selection-options.js';
+import { BASE_DEFAULTS, DEFAULT_MAX_K } from './selection-options.js';
 
 const attributes = ['helpfulness', 'verbosity'] as const;
 const usage = (n: number) => ({ prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n });
@@ -53,7 +53,9 @@ function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Sel
   return {
     calls,
     attributes,
+    angleAttributes: ['helpfulness', 'verbosity'],
     defaults: { ...BASE_DEFAULTS, preference: { helpfulness: 1 } },
+    limits: { maxK: DEFAULT_MAX_K },
     generator: { name: 'fake', complete: () => Promise.reject(new Error('unused')), ...generator },
     scorer,
     select: (request, options = {}) => {
@@ -67,7 +69,7 @@ function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Sel
 
 function appWith(
   selector: Selector,
-  options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null } = {},
+  options: { keepAliveMs?: number; resolveModel?: (m: string) => string | null; forwardParams?: string[] } = {},
 ) {
   const app = new Hono();
   app.use('/v1/*', preferenceSelection({ selector, ...options }));
@@ -138,10 +140,10 @@ describe('preferenceSelection: JSON responses', () => {
     expect(json.selection.target.weights).toEqual({ helpfulness: 1, verbosity: 0 });
   });
 
-  it('Should pass OpenAI parameters and unknown fields through, extensions and n out, headers in', async () => {
+  it('Should pass OpenAI parameters and operator-allowed fields through, extensions and n out, headers in', async () => {
     const selector = fakeSelector(async () => selectionOf(['a']));
     await post(
-      appWith(selector),
+      appWith(selector, { forwardParams: ['custom_field'] }),
       body({
         temperature: 0.3,
         max_tokens: 50,
@@ -174,6 +176,14 @@ describe('preferenceSelection: JSON responses', () => {
     expect(call.preference).toEqual({ helpfulness: 0.8, verbosity: 0.6 });
     // Body fields win over headers field by field.
     expect(call.selection).toEqual({ strategy: 'best_of_n', k: 3 });
+  });
+
+  it('Should refuse a field outside the allow-list with a 400 naming it, before the engine runs', async () => {
+    const selector = fakeSelector(async () => selectionOf(['a']));
+    const res = await post(appWith(selector), body({ custom_field: 1 }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { param: 'custom_field', code: 'unknown_parameter' } });
+    expect(selector.calls).toHaveLength(0);
   });
 
   it('Should take the strategy from a model prefix unless the body or a header names one', async () => {

@@ -21,6 +21,7 @@
  * - The client disconnecting aborts every upstream call of its request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { assertInBound, type Bound } from '../core/bounds.js';
 import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { EarlyWinner, Selector } from '../core/selector.js';
@@ -56,11 +57,6 @@ export interface PreferenceSelectionOptions {
    */
   readonly keepAliveMs?: number;
   /**
-   * Largest `selection.k` a client may ask for. Minimum: `1`.
-   * @default 16
-   */
-  readonly maxK?: number;
-  /**
    * Approximate characters per content chunk when a selected answer is replayed as a stream. Minimum: `1`.
    * @default 24
    */
@@ -71,27 +67,33 @@ export interface PreferenceSelectionOptions {
    * @default identity
    */
   readonly resolveModel?: (model: string) => string | null | undefined;
+  /**
+   * Top-level body fields accepted and forwarded upstream beyond the OpenAI chat-completion parameters (e.g. vLLM's
+   * `top_k`); any other field is a 400 naming it. Give the generator the same list (its `forwardParams`).
+   * @default []
+   */
+  readonly forwardParams?: readonly string[];
   /** Called with every finished selection (metrics, logs). Must not throw. */
   readonly onSelection?: (selection: Selection, c: Context) => void;
   /** Called with errors that could only be reported inside an already-started stream. Must not throw. */
   readonly onStreamError?: (err: unknown, c: Context) => void;
 }
 
+/** Defaults of the middleware's numeric options (the server's settings start from these). */
+export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, chunkChars: 24 } as const;
+/** Ranges of the middleware's numeric options. */
+export const MIDDLEWARE_BOUNDS = {
+  keepAliveMs: { min: 1, integer: true },
+  chunkChars: { min: 1, integer: true },
+} as const satisfies Record<keyof typeof MIDDLEWARE_DEFAULTS, Bound>;
+
 const defaults = {
-  keepAliveMs: 1500,
-  maxK: 16,
-  chunkChars: 24,
+  ...MIDDLEWARE_DEFAULTS,
+  forwardParams: [] as readonly string[],
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
 } satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${name}\` to be an integer >= 1, got \`${String(value)}\` (${typeof value})`);
-  }
-  return value;
-}
 
 /**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
@@ -100,19 +102,28 @@ function positiveInteger(name: string, value: number): number {
  *
  * @param options.selector - the engine.
  * @param [options.keepAliveMs=1500] - header hold-back and keep-alive period of streams.
- * @param [options.maxK=16] - cap on the candidates one request may ask for.
+ * The largest k a request may ask for, and every other selection rule, is the selector's (`createSelector({ maxK })`).
  * @returns the Hono middleware.
  * @example
  * const app = new Hono();
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of preferenceSelection');
+  }
   const opts = { ...defaults, ...options };
-  positiveInteger('keepAliveMs', opts.keepAliveMs);
-  positiveInteger('maxK', opts.maxK);
-  positiveInteger('chunkChars', opts.chunkChars);
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
   const { selector } = opts;
-  const parse = createRequestParser({ attributes: selector.attributes, maxK: opts.maxK, defaults: selector.defaults });
+  const parse = createRequestParser({
+    attributes: selector.attributes,
+    angleAttributes: selector.angleAttributes,
+    maxK: selector.limits.maxK,
+    defaults: selector.defaults,
+    forwardParams: opts.forwardParams,
+  });
 
   return async function preferenceSelection(c, next) {
     if (c.req.method !== 'POST' || !c.req.path.endsWith('/chat/completions')) return next();

@@ -3,11 +3,21 @@
  * The engine's public API: `createSelector` and the pieces an embedding app may want (preference parsing, the
  * neighbourhood, the directive, the default generator). Re-exports only.
  */
-export { createSelector, OPERATIONAL_DEFAULTS } from './create-selector.js';
-export { BASE_DEFAULTS, K_RANGE, resolveSelection, validateSelectionOptions } from './selection-options.js';
-export type { ResolvedSelection } from './selection-options.js';
-export { DEFAULT_ANGLE_ATTRIBUTES, makeDirection, parsePreference } from './preference.js';
-export type { MakeDirectionOptions, ParsedPreference, ParsePreferenceOptions } from './preference.js';
+export { createSelector, OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from './create-selector.js';
+export {
+  BASE_DEFAULTS,
+  DEFAULT_MAX_K,
+  K_RANGE,
+  NEIGHBOURHOODS,
+  PLACEMENTS,
+  resolveSelection,
+  SELECTION_BOUNDS,
+  selectionSchema,
+  validateSelectionOptions,
+} from './selection-options.js';
+export type { ResolvedSelection, SelectionLimits } from './selection-options.js';
+export { DEFAULT_ANGLE_ATTRIBUTES, makeDirection, parsePreference, preferenceSchema } from './preference.js';
+export type { MakeDirectionOptions, ParsedPreference, ParsePreferenceOptions, PreferenceRules } from './preference.js';
 export { buildNeighbourhood, gridNeighbourhood, RPS_GRID } from './neighbourhood.js';
 export type { NeighbourhoodOptions } from './neighbourhood.js';
 export { sampleSphericalCap } from './spherical-cap.js';
@@ -29,10 +39,11 @@ export type {
   SelectCallOptions,
   Selector,
   SelectorDefaults,
+  SelectorLimits,
   SelectRequest,
   UpstreamQueueState,
 } from '../core/selector.js';
-export { preferenceSelection } from './hono.js';
+export { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS, preferenceSelection } from './hono.js';
 export type { PreferenceSelectionOptions, PrefselVariables } from './hono.js';
 export { errorBody, errorResponse, errorStatus } from './http/errors.js';
 export { REPORT_HEADERS, REQUEST_HEADERS } from './http/headers.js';

@@ -4,21 +4,29 @@
  * order, plus the list of *active* attributes (the ones the preference names), which is the subspace the
  * neighbourhood explores. Every rejection is an `InvalidRequestError` whose `param` names the field.
  */
-import { InvalidRequestError } from '../core/errors.js';
+import { z } from 'zod';
 import type { Direction, PreferenceInput } from '../core/types.js';
 import { normalize, toDegrees, toRadians } from '../core/vector.js';
+import { issuesToError, shown } from './validation.js';
 
 /** The two attributes `{ angle_deg }` refers to unless configured otherwise (the DPA convention). */
-export const DEFAULT_ANGLE_ATTRIBUTES = ['helpfulness', 'verbosity'] as const;
+export const DEFAULT_ANGLE_ATTRIBUTES: readonly [string, string] = ['helpfulness', 'verbosity'];
+
+/** What a preference is checked against. */
+export interface PreferenceRules {
+  /** The scorer's attributes, in score-row order; unset checks the form only (before the scorer is loaded). */
+  attributes?: readonly string[] | undefined;
+  /** The plane of the angle form; default `['helpfulness', 'verbosity']`. */
+  angleAttributes?: readonly [string, string] | undefined;
+}
 
 /** Options of {@link parsePreference}. */
-export interface ParsePreferenceOptions {
-  /** The scorer's attributes, in score-row order. */
+export interface ParsePreferenceOptions extends PreferenceRules {
   attributes: readonly string[];
-  /** The plane of the angle form; default `['helpfulness', 'verbosity']`. */
-  angleAttributes?: readonly [string, string];
   /** Field name used in error `param`s; default `preference`. */
   param?: string;
+  /** The schema built once from the same rules (`preferenceSchema(options)`), for callers that parse many. */
+  schema?: z.ZodType<PreferenceInput>;
 }
 
 /** A parsed preference: the target direction and the attributes it is about. */
@@ -31,8 +39,62 @@ export interface ParsedPreference {
   active: string[];
 }
 
+const FORMS = 'an object of attribute weights, { weights: {...} } or { angle_deg: number }';
+
 /**
- * Parses and validates a preference.
+ * The one declaration of the `preference` rules, used by the engine, the HTTP body and `X-Preference` header, and
+ * the server's default preference. Three forms, told apart by their keys: `{ angle_deg }`, `{ weights: {...} }`,
+ * or the weights themselves. Weights must be finite, at least one non-zero, and (when the attributes are known)
+ * name an attribute of the scorer.
+ */
+export function preferenceSchema(rules: PreferenceRules = {}): z.ZodType<PreferenceInput> {
+  const { attributes } = rules;
+  const [x, y] = rules.angleAttributes ?? DEFAULT_ANGLE_ATTRIBUTES;
+  const valid = attributes ? `; ${validList(attributes)}` : '';
+  const weights = z
+    .record(z.string(), z.number({ error: (issue) => `must be a finite number; got ${shown(issue.input)}` }), {
+      error: (issue) => `must be an object of attribute weights; got ${shown(issue.input)}`,
+    })
+    .superRefine((record, ctx) => {
+      for (const name of Object.keys(record)) {
+        if (attributes && !attributes.includes(name)) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `unknown attribute "${name}"${valid}` });
+        }
+      }
+      if (Object.values(record).every((w) => w === 0)) {
+        ctx.addIssue({ code: 'custom', message: `needs at least one non-zero weight${valid}` });
+      }
+    });
+  const angle = z.number({ error: (issue) => `must be a finite number of degrees; got ${shown(issue.input)}` });
+  /** The keys that pick a form; any other key beside them is a mix of two forms. */
+  const only = (key: string) => (record: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+    for (const extra of Object.keys(record).filter((k) => k !== key)) {
+      ctx.addIssue({ code: 'custom', path: [extra], message: `mixes "${key}" with "${extra}"; use one form` });
+    }
+  };
+  const angleForm = z.looseObject({ angle_deg: angle }).superRefine((record, ctx) => {
+    only('angle_deg')(record, ctx);
+    if (attributes && !(attributes.includes(x) && attributes.includes(y))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['angle_deg'],
+        message: `needs the attributes "${x}" and "${y}", which this scorer does not have; use weights instead${valid}`,
+      });
+    }
+  });
+  const wrappedForm = z.looseObject({ weights }).superRefine(only('weights'));
+  return z
+    .record(z.string(), z.unknown(), { error: (issue) => `must be ${FORMS}; got ${shown(issue.input)}${valid}` })
+    .superRefine((record, ctx) => {
+      const form = 'angle_deg' in record ? angleForm : 'weights' in record ? wrappedForm : weights;
+      const parsed = form.safeParse(record);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+    })
+    .transform((record) => record as PreferenceInput);
+}
+
+/**
+ * Parses and validates a preference (rules: {@link preferenceSchema}).
  * @param input `{ helpfulness: .8, verbosity: .6 }`, `{ weights: {...} }` or `{ angle_deg: 30 }`.
  * @returns the unit target direction (offset 0) and the active attributes.
  * @throws InvalidRequestError for unknown attributes, non-finite or all-zero weights, or a malformed object.
@@ -40,90 +102,37 @@ export interface ParsedPreference {
  * parsePreference({ angle_deg: 30 }, { attributes: ['helpfulness', 'verbosity'] }).target.vector; // [0.866, 0.5]
  */
 export function parsePreference(input: unknown, options: ParsePreferenceOptions): ParsedPreference {
+  const schema = options.schema ?? preferenceSchema(options);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [options.param ?? 'preference'] });
+  return directionOf(parsed.data, { attributes: options.attributes, angleAttributes: options.angleAttributes });
+}
+
+/** The target of a valid preference. */
+function directionOf(
+  input: PreferenceInput,
+  options: { attributes: readonly string[]; angleAttributes: readonly [string, string] | undefined },
+): ParsedPreference {
   const { attributes } = options;
   const angleAttributes = options.angleAttributes ?? DEFAULT_ANGLE_ATTRIBUTES;
-  const param = options.param ?? 'preference';
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidRequestError(
-      `${param} must be an object of attribute weights, { weights: {...} } or { angle_deg: number }; ${validList(attributes)}.`,
-      { param },
-    );
+  if ('angle_deg' in input && typeof input.angle_deg === 'number') {
+    const [x, y] = angleAttributes;
+    const rad = toRadians(input.angle_deg);
+    // Exact (cos θ, sin θ), not a normalised rounding of it: the grid's tie order (rps-method §1.2) depends on it.
+    const vector = attributes.map((name) => (name === x ? Math.cos(rad) : name === y ? Math.sin(rad) : 0));
+    const target = makeDirection(vector, { attributes, offsetDeg: 0, angleDeg: wrapDegrees(input.angle_deg) });
+    return { target, active: [x, y] };
   }
-  const record = input as Record<string, unknown>;
-  if ('angle_deg' in record) return fromAngle(record, { attributes, angleAttributes, param });
-  if ('weights' in record) {
-    const extra = Object.keys(record).find((key) => key !== 'weights');
-    if (extra !== undefined) {
-      throw new InvalidRequestError(`${param} mixes "weights" with "${extra}"; use one form.`, {
-        param: `${param}.${extra}`,
-      });
-    }
-    return fromWeights(record.weights, { attributes, angleAttributes, param: `${param}.weights` });
-  }
-  return fromWeights(record, { attributes, angleAttributes, param });
-}
-
-interface FormOptions {
-  attributes: readonly string[];
-  angleAttributes: readonly [string, string] | readonly string[];
-  param: string;
-}
-
-function fromAngle(record: Record<string, unknown>, options: FormOptions): ParsedPreference {
-  const { attributes, angleAttributes, param } = options;
-  const extra = Object.keys(record).find((key) => key !== 'angle_deg');
-  if (extra !== undefined) {
-    throw new InvalidRequestError(`${param} mixes "angle_deg" with "${extra}"; use one form.`, {
-      param: `${param}.${extra}`,
-    });
-  }
-  const angle = record.angle_deg;
-  if (typeof angle !== 'number' || !Number.isFinite(angle)) {
-    throw new InvalidRequestError(`${param}.angle_deg must be a finite number of degrees.`, {
-      param: `${param}.angle_deg`,
-    });
-  }
-  const [x, y] = angleAttributes as readonly [string, string];
-  if (!attributes.includes(x) || !attributes.includes(y)) {
-    throw new InvalidRequestError(
-      `${param}.angle_deg needs the attributes "${x}" and "${y}", which this scorer does not have; use weights instead. ${validList(attributes)}.`,
-      { param: `${param}.angle_deg` },
-    );
-  }
-  const rad = toRadians(angle);
-  // Exact (cos θ, sin θ), not a normalised rounding of it: the grid's tie order (rps-method §1.2) depends on it.
-  const vector = attributes.map((name) => (name === x ? Math.cos(rad) : name === y ? Math.sin(rad) : 0));
-  return { target: makeDirection(vector, { attributes, offsetDeg: 0, angleDeg: wrapDegrees(angle) }), active: [x, y] };
-}
-
-function fromWeights(value: unknown, options: FormOptions): ParsedPreference {
-  const { attributes, angleAttributes, param } = options;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidRequestError(`${param} must be an object of attribute weights; ${validList(attributes)}.`, {
-      param,
-    });
-  }
-  const weights = value as Record<string, unknown>;
-  for (const [name, weight] of Object.entries(weights)) {
-    if (!attributes.includes(name)) {
-      throw new InvalidRequestError(`Unknown attribute "${name}" in ${param}; ${validList(attributes)}.`, {
-        param: `${param}.${name}`,
-      });
-    }
-    if (typeof weight !== 'number' || !Number.isFinite(weight)) {
-      throw new InvalidRequestError(`${param}.${name} must be a finite number.`, { param: `${param}.${name}` });
-    }
-  }
-  const raw = attributes.map((name) => (weights[name] as number | undefined) ?? 0);
-  if (raw.every((w) => w === 0)) {
-    throw new InvalidRequestError(`${param} needs at least one non-zero weight; ${validList(attributes)}.`, { param });
-  }
+  const weights = ('weights' in input && typeof input.weights === 'object' ? input.weights : input) as Record<
+    string,
+    number
+  >;
   const named = attributes.filter((name) => name in weights);
   const active = [
     ...angleAttributes.filter((name) => named.includes(name)),
-    ...named.filter((name) => !angleAttributes.includes(name)),
+    ...named.filter((name) => !(angleAttributes as readonly string[]).includes(name)),
   ];
-  const vector = normalize(raw);
+  const vector = normalize(attributes.map((name) => weights[name] ?? 0));
   return { target: makeDirection(vector, { attributes, offsetDeg: 0, plane: planeOf(active) }), active };
 }
 

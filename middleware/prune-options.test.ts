@@ -1,11 +1,11 @@
 import { InvalidRequestError } from '../core/errors.js';
-import { keepCount, PRUNE_DEFAULTS, resolvePrune, validatePrune } from './prune-options.js';
+import { keepCount, PRUNE_DEFAULTS, resolvePrune } from './prune-options.js';
 import { validateSelectionOptions } from './selection-options.js';
 
 describe('prune options', () => {
   it('accepts true, false and partial objects', () => {
     for (const ok of [true, false, {}, { schedule: [32] }, { keep_fraction: 0.25, min_keep: 2, decisive_lead: null }])
-      expect(() => validatePrune(ok, 'selection.prune')).not.toThrow();
+      expect(() => validateSelectionOptions({ prune: ok })).not.toThrow();
   });
 
   it.each([

@@ -1,12 +1,14 @@
 /**
  * @module prune-options
- * The one declaration of progressive pruning's settings: defaults, bounds, validation (errors name the field, e.g.
- * `selection.prune.keep_fraction`) and how a request's `selection.prune` merges over the selector's default.
- * `true` means "on, with the default settings" (the server's tuned settings when its default is an object), `false`
- * means off, an object switches pruning on and changes only the fields it names.
+ * The one declaration of progressive pruning's settings: defaults, bounds, the rule `selection.prune` is checked
+ * with (errors name the field, e.g. `selection.prune.keep_fraction`) and how a request's value merges over the
+ * selector's default. `true` means "on, with the default settings" (the server's tuned settings when its default is an
+ * object), `false` means off, an object switches pruning on and changes only the fields it names.
  */
-import { InvalidRequestError } from '../core/errors.js';
+import { z } from 'zod';
+import type { Bound } from '../core/bounds.js';
 import type { PruneInput, PruneOptions } from '../core/types.js';
+import { numberRule, optionsObject, shown } from './validation.js';
 
 /** Speculative-Rejection-style defaults (issue 12): halve the live candidates at 64, 128 and 256 completion tokens. */
 export const PRUNE_DEFAULTS = {
@@ -16,8 +18,16 @@ export const PRUNE_DEFAULTS = {
   decisive_lead: null,
 } as const satisfies Required<Omit<PruneOptions, 'schedule'>> & { schedule: readonly number[] };
 
-/** Bounds: a schedule of 1–8 strictly ascending points in 1…65536 tokens; `min_keep` up to the largest k (64). */
-export const PRUNE_LIMITS = { maxPoints: 8, minTokens: 1, maxTokens: 65_536, maxMinKeep: 64 } as const;
+/** Bounds of each setting; a schedule has 1 to `maxPoints` strictly ascending decision points. */
+export const PRUNE_BOUNDS = {
+  /** A decision point, in completion tokens. */
+  point: { min: 1, max: 65_536, integer: true },
+  maxPoints: 8,
+  keep_fraction: { min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  /** Up to the largest k any selector allows. */
+  min_keep: { min: 1, max: 64, integer: true },
+  decisive_lead: { min: 0, max: 1, minExclusive: true },
+} as const satisfies Record<string, Bound | number>;
 
 /** Pruning settings after defaults. */
 export interface ResolvedPrune {
@@ -27,49 +37,27 @@ export interface ResolvedPrune {
   decisiveLead: number | null;
 }
 
-const FIELDS = ['schedule', 'keep_fraction', 'min_keep', 'decisive_lead'] as const;
-
-function fail(param: string, message: string): never {
-  throw new InvalidRequestError(`${param} ${message}`, { param });
-}
-
-/**
- * Checks a `prune` value (boolean or object).
- * @throws InvalidRequestError naming the first bad field.
- */
-export function validatePrune(value: unknown, param: string): asserts value is PruneInput {
-  if (typeof value === 'boolean') return;
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    fail(param, `must be true, false or an object with ${FIELDS.join(', ')}; got ${JSON.stringify(value)}.`);
-  for (const [key, v] of Object.entries(value)) {
-    const at = `${param}.${key}`;
-    if (!(FIELDS as readonly string[]).includes(key))
-      fail(at, `is not a pruning setting; valid fields: ${FIELDS.join(', ')}.`);
-    if (v === undefined) continue;
-    if (key === 'schedule') validateSchedule(v, at);
-    else if (key === 'keep_fraction') {
-      if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(at, `must be a number in (0, 1); got ${JSON.stringify(v)}.`);
-    } else if (key === 'min_keep') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > PRUNE_LIMITS.maxMinKeep)
-        fail(at, `must be an integer in [1, ${PRUNE_LIMITS.maxMinKeep}]; got ${JSON.stringify(v)}.`);
-    } else if (v !== null && (typeof v !== 'number' || !(v > 0 && v <= 1))) {
-      fail(at, `must be null or a number in (0, 1]; got ${JSON.stringify(v)}.`);
-    }
-  }
-}
-
-function validateSchedule(v: unknown, at: string): void {
-  const { maxPoints, minTokens, maxTokens } = PRUNE_LIMITS;
-  const what = `must be 1 to ${maxPoints} strictly ascending integers in [${minTokens}, ${maxTokens}] (completion tokens)`;
-  if (!Array.isArray(v) || v.length === 0 || v.length > maxPoints) fail(at, `${what}; got ${JSON.stringify(v)}.`);
-  v.forEach((point: unknown, i) => {
-    const ok =
-      typeof point === 'number' &&
-      Number.isInteger(point) &&
-      point >= minTokens &&
-      point <= maxTokens &&
-      (i === 0 || point > (v[i - 1] as number));
-    if (!ok) fail(`${at}[${i}]`, `${what}; got ${JSON.stringify(point)}.`);
+/** The rule of `selection.prune`: a boolean, or an object with any of the settings. */
+export function pruneRule() {
+  const { maxPoints, point } = PRUNE_BOUNDS;
+  const schedule = z
+    .array(numberRule(point), { error: (issue) => `must be an array of decision points; got ${shown(issue.input)}` })
+    .min(1, { error: 'needs at least one decision point' })
+    .max(maxPoints, { error: `has at most ${maxPoints} decision points` })
+    .superRefine((points, ctx) => {
+      points.forEach((p, i) => {
+        if (i > 0 && p <= points[i - 1]!)
+          ctx.addIssue({ code: 'custom', path: [i], message: `must be above the point before it (${points[i - 1]})` });
+      });
+    });
+  const settings = optionsObject({
+    schedule,
+    keep_fraction: numberRule(PRUNE_BOUNDS.keep_fraction),
+    min_keep: numberRule(PRUNE_BOUNDS.min_keep),
+    decisive_lead: numberRule(PRUNE_BOUNDS.decisive_lead).nullable(),
+  });
+  return z.union([z.boolean(), settings], {
+    error: (issue) => `must be true, false or an object of pruning settings; got ${shown(issue.input)}`,
   });
 }
 
@@ -89,6 +77,7 @@ export function resolvePrune(requested: PruneInput | undefined, fallback: PruneI
     schedule: [...(pick('schedule') ?? PRUNE_DEFAULTS.schedule)],
     keepFraction: pick('keep_fraction') ?? PRUNE_DEFAULTS.keep_fraction,
     minKeep: pick('min_keep') ?? PRUNE_DEFAULTS.min_keep,
+    // null is a value here (commit only when one is left), so only undefined falls through.
     decisiveLead:
       own.decisive_lead !== undefined ? own.decisive_lead : (base.decisive_lead ?? PRUNE_DEFAULTS.decisive_lead),
   };

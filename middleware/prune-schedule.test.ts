@@ -13,7 +13,7 @@ const params: ChatCompletionCreateParams = { model: 'sim', messages: [{ role: 'u
 // Long answers (about 40–60 sentences, several hundred tokens), streamed fast enough for a test.
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream({ lengthScale: 8, tokensPerSecond: 4000 });
+  sim = await startSimulatedUpstream({ lengthScale: 8, tokensPerSecond: 4000, record: true });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());

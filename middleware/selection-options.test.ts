@@ -1,4 +1,4 @@
-import { BASE_DEFAULTS, resolveSelection, validateSelectionOptions } from './selection-options.js';
+import { BASE_DEFAULTS, resolveSelection, selectionSchema, validateSelectionOptions } from './selection-options.js';
 
 describe('selection options', () => {
   it('accepts valid options and merges them over defaults', () => {
@@ -40,5 +40,26 @@ describe('selection options', () => {
     ['fast', 'selection'],
   ])('%j → %s', (input, param) => {
     expect(() => validateSelectionOptions(input)).toThrow(expect.objectContaining({ param }));
+  });
+
+  it.each([
+    [{ k: 80 }, { maxK: 16 }, 'Invalid `selection.k`: must be an integer in [1, 16]; got 80.'],
+    [{ k: 80 }, { maxK: 100 }, 'Invalid `selection.k`: must be an integer in [1, 64]; got 80.'],
+    [{ radius_deg: 0 }, {}, 'Invalid `selection.radius_deg`: must be a number in (0, 90]; got 0.'],
+    [{ k: '5' }, {}, 'Invalid `selection.k`: must be an integer in [1, 64]; got "5".'],
+    [{ strategy: 'magic' }, {}, 'Invalid `selection.strategy`: must be one of rps, best_of_n, none; got "magic".'],
+    [
+      { kk: 3 },
+      {},
+      'Unknown field `selection.kk`; valid fields: strategy, k, radius_deg, neighbourhood, seed, temperature, directive_placement, prune.',
+    ],
+  ])('%j with %j → %s', (input, limits, message) => {
+    expect(() => validateSelectionOptions(input, limits)).toThrow(message);
+  });
+
+  it('is one zod schema, partial and strict', () => {
+    expect(selectionSchema().safeParse({}).success).toBe(true);
+    expect(selectionSchema({ maxK: 8 }).safeParse({ k: 8 }).success).toBe(true);
+    expect(selectionSchema({ maxK: 8 }).safeParse({ k: 9 }).success).toBe(false);
   });
 });

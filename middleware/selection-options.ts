@@ -1,12 +1,13 @@
 /**
  * @module selection-options
- * Validates per-request {@link SelectionOptions} and merges them over the selector's {@link SelectorDefaults}.
- * Bad values are `InvalidRequestError`s whose `param` names the field (`selection.k`); unknown keys are rejected so a
- * typo never silently falls back to a default.
+ * The one declaration of the `selection` rules: every field's bound or value list, the zod schema built from them,
+ * and the defaults. The engine validates requests and its own `defaults` with it; the HTTP layer (body and
+ * `X-Selection-*` headers), the server configuration and the playground's controls use the same schema and bounds,
+ * so a value gets the same answer everywhere. Unknown keys are rejected so a typo never silently falls back to a
+ * default.
  */
-import { InvalidRequestError } from '../core/errors.js';
+import type { Bound } from '../core/bounds.js';
 import type { SelectorDefaults } from '../core/selector.js';
-import { resolvePrune, validatePrune, type ResolvedPrune } from './prune-options.js';
 import {
   STRATEGIES,
   type DirectivePlacement,
@@ -14,11 +15,28 @@ import {
   type SelectionOptions,
   type StrategyName,
 } from '../core/types.js';
+import { pruneRule, resolvePrune, type ResolvedPrune } from './prune-options.js';
+import { issuesToError, numberRule, oneOfRule, optionsObject } from './validation.js';
 
-/** Limits on k: at least one candidate, at most 64 upstream calls per request. */
-export const K_RANGE = { min: 1, max: 64 } as const;
-const NEIGHBOURHOODS = ['grid', 'cap'] as const satisfies readonly NeighbourhoodMode[];
-const PLACEMENTS = ['system', 'user', 'suffix'] as const satisfies readonly DirectivePlacement[];
+/** Limits on k: at least one candidate, at most 64 upstream calls per request (the most `maxK` may allow). */
+export const K_RANGE = { min: 1, max: 64, integer: true } as const satisfies Bound;
+/** Neighbourhood constructions (see `core/types.ts` NeighbourhoodMode). */
+export const NEIGHBOURHOODS = ['grid', 'cap'] as const satisfies readonly NeighbourhoodMode[];
+/** Where the directive goes. */
+export const PLACEMENTS = ['system', 'user', 'suffix'] as const satisfies readonly DirectivePlacement[];
+
+/** Every numeric selection bound; `k` is further capped by the selector's `maxK`. */
+export const SELECTION_BOUNDS = {
+  k: K_RANGE,
+  /** θmax: a cap of radius 0 is one point, and beyond 90° directions start opposing the target. */
+  radius_deg: { min: 0, max: 90, minExclusive: true },
+  seed: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true },
+  /** OpenAI's range for `temperature`. */
+  temperature: { min: 0, max: 2 },
+} as const satisfies Record<string, Bound>;
+
+/** Default largest k a request may ask for: enough for the paper's k = 5 and the bench's k = 8, with room. */
+export const DEFAULT_MAX_K = 16;
 
 /** The paper's and the authors' defaults (rps-method §1.2–1.3); `preference` depends on the scorer, see create-selector. */
 export const BASE_DEFAULTS = {
@@ -30,6 +48,34 @@ export const BASE_DEFAULTS = {
   directive_placement: 'system',
   prune: false,
 } as const satisfies Omit<SelectorDefaults, 'preference' | 'neighbourhood'>;
+
+/** Limits a selection is checked against. */
+export interface SelectionLimits {
+  /** Largest `k`, itself within {@link K_RANGE}. */
+  readonly maxK: number;
+}
+
+/**
+ * The rule of each selection field, for a given `maxK`. One entry per field: a new selection option is one line here
+ * and is then accepted (and checked the same way) by the engine, the HTTP body and the configuration.
+ */
+export function selectionFields(limits: SelectionLimits = { maxK: K_RANGE.max }) {
+  return {
+    strategy: oneOfRule(STRATEGIES),
+    k: numberRule({ ...K_RANGE, max: Math.min(limits.maxK, K_RANGE.max) }),
+    radius_deg: numberRule(SELECTION_BOUNDS.radius_deg),
+    neighbourhood: oneOfRule(NEIGHBOURHOODS),
+    seed: numberRule(SELECTION_BOUNDS.seed),
+    temperature: numberRule(SELECTION_BOUNDS.temperature),
+    directive_placement: oneOfRule(PLACEMENTS),
+    prune: pruneRule(),
+  };
+}
+
+/** The `selection` object: every field optional, unknown fields rejected. */
+export function selectionSchema(limits?: SelectionLimits) {
+  return optionsObject(selectionFields(limits));
+}
 
 /** Selection settings after defaults, all fields set (neighbourhood unset means automatic). */
 export interface ResolvedSelection {
@@ -44,73 +90,21 @@ export interface ResolvedSelection {
   prune: ResolvedPrune | null;
 }
 
-type Validator = (value: unknown, param: string) => void;
-
-const oneOf =
-  (values: readonly string[]): Validator =>
-  (value, param) => {
-    if (typeof value !== 'string' || !values.includes(value)) {
-      throw new InvalidRequestError(`${param} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}.`, {
-        param,
-      });
-    }
-  };
-
-const numberIn =
-  (options: { min: number; max: number; minExclusive?: boolean; integer?: boolean }): Validator =>
-  (value, param) => {
-    const { min, max, minExclusive, integer } = options;
-    const ok =
-      typeof value === 'number' &&
-      Number.isFinite(value) &&
-      (integer ? Number.isInteger(value) : true) &&
-      (minExclusive ? value > min : value >= min) &&
-      value <= max;
-    if (!ok) {
-      const range = `${minExclusive ? '(' : '['}${min}, ${max}]`;
-      throw new InvalidRequestError(
-        `${param} must be ${integer ? 'an integer' : 'a number'} in ${range}; got ${JSON.stringify(value)}.`,
-        { param },
-      );
-    }
-  };
-
-const VALIDATORS: Record<keyof SelectionOptions, Validator> = {
-  strategy: oneOf(STRATEGIES),
-  k: numberIn({ ...K_RANGE, integer: true }),
-  radius_deg: numberIn({ min: 0, max: 90, minExclusive: true }),
-  neighbourhood: oneOf(NEIGHBOURHOODS),
-  seed: numberIn({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true }),
-  temperature: numberIn({ min: 0, max: 2 }),
-  directive_placement: oneOf(PLACEMENTS),
-  prune: validatePrune,
-};
-
 /**
- * Checks a selection-options object.
+ * Checks a selection-options object against the schema (for repeated calls, build `selectionSchema` once).
  * @param input the client's value (anything).
- * @param [param='selection'] prefix of error `param`s.
+ * @param [options.param='selection'] prefix of error `param`s. @param [options.maxK] the largest k allowed.
  * @returns the same object, typed.
  * @throws InvalidRequestError naming the first bad field.
  */
-export function validateSelectionOptions(input: unknown, param = 'selection'): SelectionOptions {
+export function validateSelectionOptions(
+  input: unknown,
+  options: { param?: string; maxK?: number } = {},
+): SelectionOptions {
   if (input === undefined) return {};
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidRequestError(`${param} must be an object.`, { param });
-  }
-  for (const [key, value] of Object.entries(input)) {
-    const validate = VALIDATORS[key as keyof SelectionOptions] as Validator | undefined;
-    if (!validate) {
-      throw new InvalidRequestError(
-        `Unknown field ${param}.${key}; valid fields: ${Object.keys(VALIDATORS).join(', ')}.`,
-        {
-          param: `${param}.${key}`,
-        },
-      );
-    }
-    if (value !== undefined) validate(value, `${param}.${key}`);
-  }
-  return input as SelectionOptions;
+  const parsed = selectionSchema(options.maxK === undefined ? undefined : { maxK: options.maxK }).safeParse(input);
+  if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [options.param ?? 'selection'] });
+  return parsed.data as SelectionOptions;
 }
 
 /** Per-request options over defaults (both already validated). */

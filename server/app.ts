@@ -43,13 +43,13 @@ export interface AppOptions {
   bodyLimit: number;
   /** Chat requests handled at once before 429. */
   maxRequests: number;
-  /** Largest `selection.k`. */
-  maxK: number;
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
   /** Longest wait for the upstream in `/readyz`. */
   readyTimeoutMs?: number;
+  /** Extra top-level fields clients may send and the generator forwards (`--forward-params`); default none. */
+  forwardParams?: readonly string[];
 }
 
 /** Everything the app needs; built by `compose.ts` (or by a test). */
@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): Hono {
   const chat = preferenceSelection({
     selector,
     keepAliveMs: options.keepAliveMs,
-    maxK: options.maxK,
+    forwardParams: options.forwardParams ?? [],
     resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection) => metrics.observeSelection(selection),
     onStreamError: (err, c) => logError(c.get('log'), err),

@@ -121,7 +121,7 @@ describe('prefsel CLI', () => {
 
   it('Should finish an in-flight stream on SIGTERM, then exit 0', async () => {
     // A slow upstream keeps the request in flight: its first token comes a second after the stream started.
-    const sim = await startSimulatedUpstream({ ttftMs: 1000 });
+    const sim = await startSimulatedUpstream({ ttftMs: 1000, record: true });
     const r = cli(['serve', '--port', '0', '--upstream-url', sim.url, '--keep-alive-ms', '20']);
     try {
       const { url } = await listening(r);

@@ -5,16 +5,22 @@
  * not a language model's); no reward model configured means the built-in reference model.
  */
 import type { Logger } from 'pino';
-import { InvalidRequestError } from '../core/errors.js';
 import type { Generator } from '../core/ports.js';
 import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
-import { createOnnxScorer, ensureReferenceModel, type BatchInfo, type OnnxScorer } from '../scorers/index.js';
+import { preferenceSchema } from '../middleware/preference.js';
+import {
+  createOnnxScorer,
+  ensureReferenceModel,
+  readModelAttributes,
+  type BatchInfo,
+  type OnnxScorer,
+} from '../scorers/index.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
-import { ConfigError, type ServerConfig } from './config.js';
+import { ConfigError, settingProblem, type ServerConfig } from './config.js';
 import { createRequestTracker, type RequestTracker } from './in-flight.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { redactingGenerator } from './redact.js';
@@ -52,11 +58,16 @@ export interface ComposeOptions {
 
 /**
  * Builds every piece from the configuration.
- * @throws ConfigError when a setting only turns out wrong once the pieces exist (an unknown default attribute);
- *   `ModelLoadError` when the reward model cannot be loaded.
+ * @throws ConfigError when a setting only turns out wrong against the reward model (an unknown default attribute;
+ *   checked before the model loads); `ModelLoadError` when the reward model cannot be loaded.
  */
 export async function compose(config: ServerConfig, options: ComposeOptions): Promise<Composed> {
   const { logger, wrapGenerator, wrapSelector, onScorerBatch } = options;
+  // Settings that name attributes are checked against the model's labels (its small JSON files) before anything
+  // slow starts: a typo in --preference costs milliseconds, not a model load.
+  const modelDir = config.rewardModel ?? (await ensureReferenceModel());
+  checkDefaultPreference(config, await readModelAttributes(modelDir));
+
   let sim: SimulatedUpstream | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
@@ -77,12 +88,12 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       baseUrl: upstreamUrl,
       ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
       ...(sim ? { name: 'simulated' } : {}),
+      forwardParams: config.forwardParams,
     });
     const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
     const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
 
     let metrics: Metrics | undefined;
-    const modelDir = config.rewardModel ?? (await ensureReferenceModel());
     scorer = await createOnnxScorer({
       modelDir,
       device: config.device,
@@ -95,30 +106,22 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       },
     });
 
-    let inner: Selector;
-    try {
-      inner = createSelector({
-        generator,
-        scorer,
-        defaults: {
-          strategy: config.strategy,
-          k: config.k,
-          radius_deg: config.radiusDeg,
-          seed: config.seed,
-          ...(config.preference ? { preference: config.preference } : {}),
-        },
-        candidateTimeoutMs: config.candidateTimeoutMs,
-        deadlineMs: config.deadlineMs,
-        maxConcurrentUpstream: config.maxConcurrency,
-        maxQueuedUpstream: config.maxQueue,
-      });
-    } catch (err) {
-      // The engine validates the default preference against the scorer's attributes; say which setting to fix.
-      if (err instanceof InvalidRequestError && err.param?.startsWith('defaults.preference')) {
-        throw new ConfigError(`--preference / PREFSEL_PREFERENCE: ${err.message}`);
-      }
-      throw err;
-    }
+    const inner = createSelector({
+      generator,
+      scorer,
+      defaults: {
+        strategy: config.strategy,
+        k: config.k,
+        radius_deg: config.radiusDeg,
+        seed: config.seed,
+        ...(config.preference ? { preference: config.preference } : {}),
+      },
+      maxK: config.maxK,
+      candidateTimeoutMs: config.candidateTimeoutMs,
+      deadlineMs: config.deadlineMs,
+      maxConcurrentUpstream: config.maxConcurrency,
+      maxQueuedUpstream: config.maxQueue,
+    });
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();
     const loaded = scorer;
@@ -132,14 +135,14 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       logger,
       metrics,
       tracker,
-      playground: playgroundRoutes({ selector, maxK: config.maxK }),
+      playground: playgroundRoutes({ selector }),
       options: {
         apiKeys: config.apiKeys,
         bodyLimit: config.bodyLimit,
         maxRequests: config.maxRequests,
-        maxK: config.maxK,
         keepAliveMs: config.keepAliveMs,
         modelMap: config.modelMap,
+        forwardParams: config.forwardParams,
       },
     });
     return {
@@ -159,4 +162,18 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
     await sim?.close();
     throw err;
   }
+}
+
+/**
+ * The default preference against the reward model's attributes, by the engine's preference rules: an unknown
+ * attribute gets the words a request naming it gets, under the setting's name.
+ * @throws ConfigError naming --preference / PREFSEL_PREFERENCE.
+ */
+export function checkDefaultPreference(config: Pick<ServerConfig, 'preference'>, attributes: readonly string[]): void {
+  if (config.preference === undefined) return;
+  const checked = preferenceSchema({ attributes }).safeParse(config.preference);
+  if (checked.success) return;
+  const issue = checked.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw new ConfigError(`Invalid configuration:\n  ${settingProblem('preference', `${where}${issue.message}`)}`);
 }

@@ -1,217 +1,367 @@
 /**
  * @module config-fields
- * The table of every server setting: its flag, its environment variable, its default and one line of help. The
- * parser, the `--help` text and the effective-config printout are all derived from it, so they cannot drift.
+ * Every server setting, declared once: its flag, its environment variable, how its text is read, its rule (a zod
+ * schema; the engine's own where the engine has the rule), its default (the engine's constant where the engine has
+ * one) and one line of help. The configuration schema, the flag parser, `--help` (with "Default X." generated from
+ * the default) and the effective-config printout are all derived from this table. Adding a setting is one entry.
  */
+import { z } from 'zod';
+import type { Bound } from '../core/bounds.js';
+import { forwardParamProblem } from '../core/upstream-params.js';
+import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
+import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
+import { parsePreferenceHeader } from '../middleware/http/headers.js';
+import { preferenceSchema } from '../middleware/preference.js';
+import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
+import { numberRule, oneOfRule } from '../middleware/validation.js';
+import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
 
-/** How a raw text value is read before validation. */
-export type FieldKind = 'string' | 'integer' | 'number' | 'list' | 'boolean';
+/** How a raw text value (flag or variable) is read before validation; a config file gives typed values directly. */
+export type FieldKind = 'string' | 'number' | 'list';
 
 /** One setting. */
 export interface ConfigField {
-  /** Key in `ServerConfig`. */
-  readonly key: string;
   /** Long flag without dashes. */
   readonly flag: string;
+  /** Environment variable. */
   readonly env: string;
   readonly kind: FieldKind;
-  /** Shown in `--help`. */
+  /** Placeholder in `--help`. */
+  readonly arg: string;
+  /** Shown in `--help` and in error messages; "Default X." is appended from `default`. */
   readonly help: string;
+  /** The rule, on a typed value. */
+  readonly schema: z.ZodType;
+  /** Used when the setting is not given; unset means "not set" (the help says what that means). */
+  readonly default?: unknown;
+  /** How `--help` shows the default, when printing the value is not clear (4194304 → 4mb). */
+  readonly defaultText?: string;
   /** Printed masked, never logged. */
   readonly secret?: boolean;
-  /** Placeholder in `--help`. */
-  readonly arg?: string;
 }
 
-/** Every setting, in `--help` order. */
-export const CONFIG_FIELDS = [
-  {
-    key: 'port',
+/** pino levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
+const UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
+
+/** Bytes as a number, or text such as `512kb` / `4mb`. */
+const byteSize = z.union([z.int().min(1), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const m = SIZE.exec(value.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) {
+    ctx.addIssue({ code: 'custom', message: 'expected a size such as 1048576, 512kb or 4mb' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** `CLIENT=UPSTREAM` pairs, or (from a config file) an object. */
+const modelMap = z
+  .union([z.record(z.string().min(1), z.string().min(1)), z.array(z.string())])
+  .transform((value, ctx) => {
+    if (!Array.isArray(value)) return value;
+    const map: Record<string, string> = {};
+    for (const pair of value) {
+      const [from, to, ...rest] = pair.split('=').map((s) => s.trim());
+      if (!from || !to || rest.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not CLIENT_MODEL=UPSTREAM_MODEL` });
+        return z.NEVER;
+      }
+      map[from] = to;
+    }
+    return map;
+  });
+
+/**
+ * Operator-named extra body fields, comma-separated in the flag as in the variable; core/upstream-params owns the
+ * rule for which names can never be forwarded.
+ */
+const forwardParams = z
+  .array(z.string())
+  .transform((items) =>
+    items
+      .flatMap((item) => item.split(','))
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  )
+  .superRefine((names, ctx) => {
+    for (const name of names) {
+      const problem = forwardParamProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
+/**
+ * The default preference: the X-Preference grammar as text, or a preference object. Its form is checked here by the
+ * engine's schema; its attribute names once the reward model's labels are read (before the model loads).
+ */
+const preference = z.union([z.string(), z.record(z.string(), z.unknown())]).transform((value, ctx) => {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = parsePreferenceHeader(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected "helpfulness=0.8,verbosity=0.6" or "angle=30"' });
+      return z.NEVER;
+    }
+  }
+  const checked = preferenceSchema().safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
+    return z.NEVER;
+  }
+  return checked.data;
+});
+
+const integer = (bound: Omit<Bound, 'integer'>) => numberRule({ ...bound, integer: true });
+const engine = selectionFields();
+
+/** Every setting, in `--help` order; the key is the `ServerConfig` field. */
+export const CONFIG_FIELDS = {
+  port: {
     flag: 'port',
     env: 'PREFSEL_PORT',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'TCP port to listen on (0 = any free port). Default 8080.',
+    help: 'TCP port to listen on (0 = any free port).',
+    schema: integer({ min: 0, max: 65535 }),
+    default: 8080,
   },
-  {
-    key: 'host',
+  host: {
     flag: 'host',
     env: 'PREFSEL_HOST',
     kind: 'string',
     arg: 'ADDR',
-    help: 'Interface to bind. Default 127.0.0.1; use 0.0.0.0 to accept remote clients.',
+    help: 'Interface to bind; use 0.0.0.0 to accept remote clients.',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
   },
-  {
-    key: 'upstreamUrl',
+  upstreamUrl: {
     flag: 'upstream-url',
     env: 'PREFSEL_UPSTREAM_URL',
     kind: 'string',
     arg: 'URL',
     help: 'Base URL of the OpenAI-compatible upstream (e.g. http://localhost:8000/v1). Unset: a built-in SIMULATED upstream.',
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
   },
-  {
-    key: 'upstreamApiKey',
+  upstreamApiKey: {
     flag: 'upstream-api-key',
     env: 'PREFSEL_UPSTREAM_API_KEY',
     kind: 'string',
     arg: 'KEY',
     secret: true,
     help: 'Bearer key sent to the upstream. Never logged or echoed.',
+    schema: z.string().min(1),
   },
-  {
-    key: 'modelMap',
+  modelMap: {
     flag: 'model-map',
     env: 'PREFSEL_MODEL_MAP',
     kind: 'list',
     arg: 'A=B',
     help: 'Client model A is served by upstream model B (repeatable; env: comma-separated). When set, other models are 404.',
+    schema: modelMap,
+    default: {},
+    defaultText: 'none (any model passes through)',
   },
-  {
-    key: 'rewardModel',
+  forwardParams: {
+    flag: 'forward-params',
+    env: 'PREFSEL_FORWARD_PARAMS',
+    kind: 'list',
+    arg: 'NAMES',
+    help: 'Extra top-level body fields clients may send and the upstream receives, e.g. top_k,repetition_penalty,chat_template_kwargs (vLLM extra_body).',
+    schema: forwardParams,
+    default: [],
+    defaultText: 'none: unknown fields are a 400',
+  },
+  rewardModel: {
     flag: 'reward-model',
     env: 'PREFSEL_REWARD_MODEL',
     kind: 'string',
     arg: 'DIR',
     help: 'Reward-model directory (ONNX export). Unset: the built-in reference reward model.',
+    schema: z.string().min(1),
   },
-  {
-    key: 'device',
+  device: {
     flag: 'device',
     env: 'PREFSEL_DEVICE',
     kind: 'string',
     arg: 'D',
-    help: 'Where the reward model runs: auto, cpu or cuda. Default auto.',
+    help: `Where the reward model runs: ${DEVICES.join(', ')}.`,
+    schema: oneOfRule(DEVICES),
+    default: DEFAULT_DEVICE,
   },
-  {
-    key: 'strategy',
+  strategy: {
     flag: 'strategy',
     env: 'PREFSEL_STRATEGY',
     kind: 'string',
     arg: 'S',
-    help: 'Default strategy: rps, best_of_n or none. Default rps.',
+    help: 'Default strategy: rps, best_of_n or none.',
+    schema: engine.strategy,
+    default: BASE_DEFAULTS.strategy,
   },
-  {
-    key: 'k',
+  k: {
     flag: 'k',
     env: 'PREFSEL_K',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Default number of candidates. Default 5.',
+    help: 'Default number of candidates, at most --max-k.',
+    // The range is the engine's k rule for the configured max-k, applied across settings in `configSchema`.
+    schema: integer({ min: K_RANGE.min }),
+    default: BASE_DEFAULTS.k,
   },
-  {
-    key: 'radiusDeg',
+  radiusDeg: {
     flag: 'radius-deg',
     env: 'PREFSEL_RADIUS_DEG',
     kind: 'number',
     arg: 'DEG',
-    help: 'Default neighbourhood radius in degrees. Default 30.',
+    help: 'Default neighbourhood radius in degrees, in (0, 90].',
+    schema: engine.radius_deg,
+    default: BASE_DEFAULTS.radius_deg,
   },
-  {
-    key: 'seed',
+  seed: {
     flag: 'seed',
     env: 'PREFSEL_SEED',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Default neighbourhood seed. Default 42.',
+    help: 'Default neighbourhood seed.',
+    schema: engine.seed,
+    default: BASE_DEFAULTS.seed,
   },
-  {
-    key: 'preference',
+  preference: {
     flag: 'preference',
     env: 'PREFSEL_PREFERENCE',
     kind: 'string',
     arg: 'P',
-    help: 'Default preference, as in X-Preference: "helpfulness=0.8,verbosity=0.6" or "angle=30".',
+    help: 'Default preference, as in X-Preference: "helpfulness=0.8,verbosity=0.6" or "angle=30". Unset: angle=0.',
+    schema: preference,
   },
-  {
-    key: 'maxK',
+  maxK: {
     flag: 'max-k',
     env: 'PREFSEL_MAX_K',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Largest k a request may ask for. Default 16.',
+    help: `Largest k a request may ask for (at most ${OPERATIONAL_BOUNDS.maxK.max}).`,
+    schema: numberRule(OPERATIONAL_BOUNDS.maxK),
+    default: OPERATIONAL_DEFAULTS.maxK,
   },
-  {
-    key: 'apiKeys',
+  apiKeys: {
     flag: 'api-key',
     env: 'PREFSEL_API_KEYS',
     kind: 'list',
     arg: 'KEY',
     secret: true,
-    help: 'Client key accepted as "Authorization: Bearer KEY" (repeatable; env: comma-separated). Unset: no auth.',
+    help: 'Client key accepted as "Authorization: Bearer KEY" (repeatable; env: comma-separated).',
+    schema: z.array(z.string().min(1)),
+    default: [],
+    defaultText: 'none (no auth)',
   },
-  {
-    key: 'bodyLimit',
+  bodyLimit: {
     flag: 'body-limit',
     env: 'PREFSEL_BODY_LIMIT',
     kind: 'string',
     arg: 'SIZE',
-    help: 'Largest request body, bytes or with kb/mb. Default 4mb.',
+    help: 'Largest request body, bytes or with kb/mb.',
+    schema: byteSize,
+    default: 4 * 1024 ** 2,
+    defaultText: '4mb',
   },
-  {
-    key: 'maxConcurrency',
+  maxConcurrency: {
     flag: 'max-concurrency',
     env: 'PREFSEL_MAX_CONCURRENCY',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Upstream calls in flight at once. Default 64.',
+    help: 'Upstream calls in flight at once.',
+    schema: numberRule(OPERATIONAL_BOUNDS.maxConcurrentUpstream),
+    default: OPERATIONAL_DEFAULTS.maxConcurrentUpstream,
   },
-  {
-    key: 'maxQueue',
+  maxQueue: {
     flag: 'max-queue',
     env: 'PREFSEL_MAX_QUEUE',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Upstream calls allowed to wait; beyond it requests get 429. Default 1024.',
+    help: 'Upstream calls allowed to wait; beyond it requests get 429.',
+    schema: numberRule(OPERATIONAL_BOUNDS.maxQueuedUpstream),
+    default: OPERATIONAL_DEFAULTS.maxQueuedUpstream,
   },
-  {
-    key: 'maxRequests',
+  maxRequests: {
     flag: 'max-requests',
     env: 'PREFSEL_MAX_REQUESTS',
-    kind: 'integer',
+    kind: 'number',
     arg: 'N',
-    help: 'Chat requests handled at once; beyond it requests get 429 with Retry-After. Default 256.',
+    help: 'Chat requests handled at once; beyond it requests get 429 with Retry-After.',
+    schema: integer({ min: 1 }),
+    default: 256,
   },
-  {
-    key: 'deadlineMs',
+  deadlineMs: {
     flag: 'deadline-ms',
     env: 'PREFSEL_DEADLINE_MS',
-    kind: 'integer',
+    kind: 'number',
     arg: 'MS',
-    help: 'Deadline of one request (generation + scoring); then 504. Default 300000.',
+    help: 'Deadline of one request (generation + scoring); then 504.',
+    schema: numberRule(OPERATIONAL_BOUNDS.deadlineMs),
+    default: OPERATIONAL_DEFAULTS.deadlineMs,
   },
-  {
-    key: 'candidateTimeoutMs',
+  candidateTimeoutMs: {
     flag: 'candidate-timeout-ms',
     env: 'PREFSEL_CANDIDATE_TIMEOUT_MS',
-    kind: 'integer',
+    kind: 'number',
     arg: 'MS',
-    help: 'Timeout of one upstream call. Default 120000.',
+    help: 'Timeout of one upstream call.',
+    schema: numberRule(OPERATIONAL_BOUNDS.candidateTimeoutMs),
+    default: OPERATIONAL_DEFAULTS.candidateTimeoutMs,
   },
-  {
-    key: 'keepAliveMs',
+  keepAliveMs: {
     flag: 'keep-alive-ms',
     env: 'PREFSEL_KEEP_ALIVE_MS',
-    kind: 'integer',
+    kind: 'number',
     arg: 'MS',
-    help: 'Streams hold their 200 this long for a real error status, then send keep-alive comments at this period. Default 1500.',
+    help: 'Streams hold their 200 this long for a real error status, then send keep-alive comments at this period.',
+    schema: numberRule(MIDDLEWARE_BOUNDS.keepAliveMs),
+    default: MIDDLEWARE_DEFAULTS.keepAliveMs,
   },
-  {
-    key: 'shutdownGraceMs',
+  shutdownGraceMs: {
     flag: 'shutdown-grace-ms',
     env: 'PREFSEL_SHUTDOWN_GRACE_MS',
-    kind: 'integer',
+    kind: 'number',
     arg: 'MS',
-    help: 'On SIGTERM/SIGINT, how long in-flight requests may finish. Default 30000.',
+    help: 'On SIGTERM/SIGINT, how long in-flight requests may finish.',
+    schema: integer({ min: 0 }),
+    default: 30_000,
   },
-  {
-    key: 'logLevel',
+  logLevel: {
     flag: 'log-level',
     env: 'PREFSEL_LOG_LEVEL',
     kind: 'string',
     arg: 'L',
-    help: 'fatal, error, warn, info, debug, trace or silent. Default info.',
+    help: `${LOG_LEVELS.join(', ')}.`,
+    schema: oneOfRule(LOG_LEVELS),
+    default: 'info',
   },
-] as const satisfies readonly ConfigField[];
+} as const satisfies Record<string, ConfigField>;
 
 /** Keys of {@link CONFIG_FIELDS}. */
-export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
+export type ConfigKey = keyof typeof CONFIG_FIELDS;
+
+/** The fields as `[key, field]` pairs, in `--help` order. */
+export const FIELD_ENTRIES = Object.entries(CONFIG_FIELDS) as Array<[ConfigKey, ConfigField]>;
+
+/** `--help`'s line for a setting: its help, then "Default X." from the declared default. */
+export function helpLine(field: ConfigField): string {
+  if (field.default === undefined) return field.help;
+  const shown =
+    field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
+  return `${field.help} Default ${shown}.`;
+}

@@ -1,4 +1,6 @@
-import { ConfigError, describeConfig, helpText, loadConfig } from './config.js';
+import { OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
+import { BASE_DEFAULTS } from '../middleware/selection-options.js';
+import { ConfigError, configSchema, describeConfig, helpText, loadConfig, unknownVariables } from './config.js';
 
 const load = (argv: string[], env: Record<string, string> = {}) => {
   const loaded = loadConfig(argv, env);
@@ -40,6 +42,14 @@ describe('server config', () => {
     expect(config.preference).toEqual({ helpfulness: 0.8, verbosity: 0.6 });
   });
 
+  it('Should read the extra forwarded fields as a list', () => {
+    expect(load([]).forwardParams).toEqual([]);
+    expect(load([], { PREFSEL_FORWARD_PARAMS: 'top_k, chat_template_kwargs' }).forwardParams).toEqual([
+      'top_k',
+      'chat_template_kwargs',
+    ]);
+  });
+
   it('Should accept the angle form of the default preference', () => {
     expect(load(['--preference', 'angle=30']).preference).toEqual({ angle_deg: 30 });
   });
@@ -48,13 +58,20 @@ describe('server config', () => {
     ['a non-numeric port', ['--port', 'eighty'], {}, /--port.*"eighty"/],
     ['a port out of range', [], { PREFSEL_PORT: '70000' }, /PREFSEL_PORT.*"70000"/],
     ['an unknown strategy', ['--strategy', 'magic'], {}, /--strategy.*rps.*best_of_n.*none/s],
-    ['k above max-k', ['--k', '20'], {}, /--k.*max-k/],
+    ['k above max-k', ['--k', '20'], {}, /--k .*must be an integer in \[1, 16\]; got 20/],
+    ['k above a raised max-k', ['--max-k', '32', '--k', '40'], {}, /--k .*must be an integer in \[1, 32\]; got 40/],
+    ['max-k above the engine limit', ['--max-k', '100'], {}, /--max-k .*must be an integer in \[1, 64\]; got 100/],
+    ['a radius of 0', ['--radius-deg', '0'], {}, /--radius-deg .*must be a number in \(0, 90\]; got 0/],
+    ['an all-zero preference', ['--preference', 'helpfulness=0'], {}, /needs at least one non-zero weight/],
     ['a non-URL upstream', ['--upstream-url', 'localhost:8000'], {}, /--upstream-url.*http\(s\) URL/],
     ['a bad model map', ['--model-map', 'nonsense'], {}, /CLIENT_MODEL=UPSTREAM_MODEL/],
     ['a bad size', ['--body-limit', 'huge'], {}, /4mb/],
     ['a bad preference', ['--preference', 'helpfulness'], {}, /angle=30/],
     ['an unknown flag', ['--prot', '1'], {}, /Unknown option '--prot'/],
     ['an unknown device', [], { PREFSEL_DEVICE: 'tpu' }, /PREFSEL_DEVICE.*cuda/],
+    ['a forwarded field hf reads', ['--forward-params', 'top_k,data'], {}, /--forward-params.*"data".*never/],
+    ['a forwarded prefsel extension', [], { PREFSEL_FORWARD_PARAMS: 'selection' }, /FORWARD_PARAMS.*"selection"/],
+    ['a forwarded camelCase name', ['--forward-params', 'accessToken'], {}, /--forward-params.*"accessToken"/],
   ];
   it.each(bad)('Should stop on %s with a message that says what to fix', (_name, argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);
@@ -79,5 +96,44 @@ describe('server config', () => {
     for (const name of ['--upstream-url', 'PREFSEL_UPSTREAM_URL', '--model-map', '--reward-model', '--keep-alive-ms']) {
       expect(text).toContain(name);
     }
+  });
+
+  it('Should take every engine default from the engine and say it in --help', () => {
+    const config = load([]);
+    expect(config).toMatchObject({
+      k: BASE_DEFAULTS.k,
+      radiusDeg: BASE_DEFAULTS.radius_deg,
+      seed: BASE_DEFAULTS.seed,
+      strategy: BASE_DEFAULTS.strategy,
+      maxK: OPERATIONAL_DEFAULTS.maxK,
+      deadlineMs: OPERATIONAL_DEFAULTS.deadlineMs,
+      candidateTimeoutMs: OPERATIONAL_DEFAULTS.candidateTimeoutMs,
+      maxConcurrency: OPERATIONAL_DEFAULTS.maxConcurrentUpstream,
+      maxQueue: OPERATIONAL_DEFAULTS.maxQueuedUpstream,
+    });
+    const text = helpText();
+    expect(text).toMatch(new RegExp(`--k N +PREFSEL_K\\n.*Default ${BASE_DEFAULTS.k}\\.`));
+    expect(text).toMatch(new RegExp(`--deadline-ms MS .*\\n.*Default ${OPERATIONAL_DEFAULTS.deadlineMs}\\.`));
+  });
+
+  it('Should validate typed values (as a configuration file gives them) with the same schema', () => {
+    const parsed = configSchema.safeParse({
+      k: 3,
+      modelMap: { a: 'b' },
+      preference: { angle_deg: 10 },
+      bodyLimit: 1024,
+    });
+    expect(parsed.success && parsed.data).toMatchObject({ k: 3, modelMap: { a: 'b' }, preference: { angle_deg: 10 } });
+    expect(configSchema.safeParse({ radiusDeg: 0 }).success).toBe(false);
+  });
+
+  it('Should warn about an unknown PREFSEL_* variable, naming the closest setting', () => {
+    const loaded = loadConfig([], { PREFSEL_PORTT: '9000', PREFSEL_API_KEY: 'x', PREFSEL_ZZZ: '1', HOME: '/' });
+    expect(loaded.help === false && loaded.warnings).toEqual([
+      'PREFSEL_API_KEY is ignored: no such setting. Did you mean PREFSEL_API_KEYS?',
+      'PREFSEL_PORTT is ignored: no such setting. Did you mean PREFSEL_PORT?',
+      'PREFSEL_ZZZ is ignored: no such setting. Run "prefsel serve --help" for every setting.',
+    ]);
+    expect(unknownVariables({ PREFSEL_PORT: '1', PREFSEL_K: '2' })).toEqual([]);
   });
 });

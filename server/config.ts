@@ -1,104 +1,48 @@
 /**
  * @module config
- * Server configuration from command-line flags and `PREFSEL_*` environment variables (flags win), validated with
- * zod. A bad setting stops start-up with a {@link ConfigError} that names the flag, the variable, the value and
- * what to write instead.
+ * Server configuration from command-line flags and `PREFSEL_*` environment variables (flags win), validated by the
+ * schema {@link configSchema} derived from the settings table (`config-fields.ts`). A bad setting stops start-up with
+ * a {@link ConfigError} that names the flag, the variable, the value and what to write instead; an unknown
+ * `PREFSEL_*` variable gets a warning naming the closest real one.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { PreferenceInput } from '../core/types.js';
-import { STRATEGIES } from '../core/types.js';
-import { parsePreferenceHeader } from '../middleware/http/headers.js';
-import { CONFIG_FIELDS, type ConfigField, type ConfigKey } from './config-fields.js';
+import { inBound } from '../core/bounds.js';
+import { K_RANGE, selectionFields } from '../middleware/selection-options.js';
+import { CONFIG_FIELDS, FIELD_ENTRIES, helpLine, type ConfigField, type ConfigKey } from './config-fields.js';
 
-/** Devices the reward model may be asked to run on. */
-export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
-/** pino levels, plus `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS } from './config-fields.js';
+export { DEVICES } from '../scorers/index.js';
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
-const UNITS: Record<string, number> = {
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
+type Fields = typeof CONFIG_FIELDS;
+/** Every server setting, validated; settings without a default may be undefined. */
+export type ServerConfig = {
+  -readonly [K in ConfigKey]: Fields[K] extends { default: unknown }
+    ? z.output<Fields[K]['schema']>
+    : z.output<Fields[K]['schema']> | undefined;
 };
 
-const byteSize = z.string().transform((text, ctx) => {
-  const m = SIZE.exec(text.trim());
-  const bytes = m ? Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
-  if (!Number.isFinite(bytes) || bytes < 1) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size such as 1048576, 512kb or 4mb' });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
-const modelMap = z.array(z.string()).transform((pairs, ctx) => {
-  const map: Record<string, string> = {};
-  for (const pair of pairs) {
-    const [from, to, ...rest] = pair.split('=').map((s) => s.trim());
-    if (!from || !to || rest.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}" is not CLIENT_MODEL=UPSTREAM_MODEL` });
-      return z.NEVER;
-    }
-    map[from] = to;
-  }
-  return map;
-});
-
-const preference = z.string().transform((text, ctx): PreferenceInput => {
-  try {
-    const parsed = parsePreferenceHeader(text);
-    const weights = z.record(z.string(), z.number()).safeParse(parsed);
-    if (!weights.success) throw new Error('weights must be numbers');
-    return weights.data;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected "helpfulness=0.8,verbosity=0.6" or "angle=30"' });
-    return z.NEVER;
-  }
-});
-
-const ms = z.int().min(1);
-
-/** The validated configuration. */
+/**
+ * The validated configuration, on typed values (numbers as numbers): what the flags and variables give after their
+ * text is read, and what a configuration file gives directly. Cross-setting rules come last.
+ */
 export const configSchema = z
-  .object({
-    port: z.int().min(0).max(65535).default(8080),
-    host: z.string().min(1).default('127.0.0.1'),
-    upstreamUrl: z
-      .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' })
-      .optional(),
-    upstreamApiKey: z.string().min(1).optional(),
-    modelMap: modelMap.default({}),
-    rewardModel: z.string().min(1).optional(),
-    device: z.enum(DEVICES).default('auto'),
-    strategy: z.enum(STRATEGIES).default('rps'),
-    k: z.int().min(1).default(5),
-    radiusDeg: z.number().min(0).max(90).default(30),
-    seed: z.int().default(42),
-    preference: preference.optional(),
-    maxK: z.int().min(1).max(256).default(16),
-    apiKeys: z.array(z.string().min(1)).default([]),
-    bodyLimit: byteSize.default(4 * 1024 ** 2),
-    maxConcurrency: z.int().min(1).default(64),
-    maxQueue: z.int().min(0).default(1024),
-    maxRequests: z.int().min(1).default(256),
-    deadlineMs: ms.default(300_000),
-    candidateTimeoutMs: ms.default(120_000),
-    keepAliveMs: ms.default(1500),
-    shutdownGraceMs: z.int().min(0).default(30_000),
-    logLevel: z.enum(LOG_LEVELS).default('info'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.k > c.maxK) ctx.addIssue({ code: 'custom', path: ['k'], message: `must not exceed max-k (${c.maxK})` });
-  });
-
-/** Every server setting, validated. */
-export type ServerConfig = z.output<typeof configSchema>;
+  .object(
+    Object.fromEntries(
+      FIELD_ENTRIES.map(([key, f]) => [
+        key,
+        f.default === undefined ? f.schema.optional() : f.schema.default(f.default),
+      ]),
+    ),
+  )
+  .superRefine((config, ctx) => {
+    const { k, maxK } = config as { k: unknown; maxK: unknown };
+    // k's range depends on max-k: checked here by the engine's own rule for that max-k, so the message is the one a
+    // request with that k gets. Skipped when either setting already failed its own rule (one problem, one line).
+    if (!inBound(K_RANGE, maxK) || typeof k !== 'number') return;
+    const checked = selectionFields({ maxK }).k.safeParse(k);
+    if (!checked.success) ctx.addIssue({ code: 'custom', path: ['k'], message: checked.error.issues[0]!.message });
+  }) as unknown as z.ZodType<ServerConfig, Record<string, unknown>>;
 
 /** Start-up must stop: the message says which setting is wrong and how to fix it. */
 export class ConfigError extends Error {
@@ -109,10 +53,22 @@ export class ConfigError extends Error {
 }
 
 /** Result of {@link loadConfig}: either the config or a request for help text. */
-export type LoadedConfig = { help: true } | { help: false; config: ServerConfig };
+export type LoadedConfig =
+  | { help: true }
+  | {
+      help: false;
+      config: ServerConfig;
+      /** Things worth a warning that do not stop start-up (an unknown `PREFSEL_*` variable). */
+      warnings: string[];
+    };
 
 /** Where each raw value came from, for error messages. */
-type Source = 'flag' | 'env';
+interface Given {
+  source: 'flag' | 'env';
+  text: string;
+}
+
+const HELP_HINT = 'Run "prefsel serve --help" for every setting.';
 
 function rawValue(field: ConfigField, text: string | string[]): unknown {
   const t = Array.isArray(text) ? text : text.trim();
@@ -120,10 +76,19 @@ function rawValue(field: ConfigField, text: string | string[]): unknown {
     return (Array.isArray(t) ? t : t.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   }
   if (typeof t !== 'string') return t;
-  if (field.kind === 'integer' || field.kind === 'number')
-    return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
-  if (field.kind === 'boolean') return t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : t;
+  if (field.kind === 'number') return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
   return t;
+}
+
+/**
+ * One line naming a setting, what was given and what is wrong: `--k (or PREFSEL_K) = "80": must be an integer in
+ * [1, 16]; got 80. Default number of candidates, at most --max-k. Default 5.`
+ */
+export function settingProblem(key: ConfigKey, message: string, given?: Given): string {
+  const field: ConfigField = CONFIG_FIELDS[key];
+  const shown = given === undefined ? '' : field.secret ? ' (value hidden)' : ` = "${given.text}"`;
+  const from = given?.source === 'env' ? `${field.env} (or --${field.flag})` : `--${field.flag} (or ${field.env})`;
+  return `${from}${shown}: ${message.replace(/^Invalid (input|option): /, '')}. ${helpLine(field)}`;
 }
 
 /**
@@ -134,7 +99,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     const options = Object.fromEntries(
-      CONFIG_FIELDS.map((f) => [f.flag, { type: 'string' as const, multiple: f.kind === 'list' }]),
+      FIELD_ENTRIES.map(([, f]) => [f.flag, { type: 'string' as const, multiple: f.kind === 'list' }]),
     );
     ({ values } = parseArgs({
       args: [...argv],
@@ -142,58 +107,87 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       strict: true,
     }));
   } catch (err) {
-    throw new ConfigError(
-      `${err instanceof Error ? err.message : String(err)}\nRun "prefsel serve --help" for every setting.`,
-    );
+    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n${HELP_HINT}`);
   }
   if (values.help === true) return { help: true };
 
   const raw: Record<string, unknown> = {};
-  const sources: Partial<Record<ConfigKey, { source: Source; text: string }>> = {};
-  for (const field of CONFIG_FIELDS) {
+  const given: Partial<Record<ConfigKey, Given>> = {};
+  for (const [key, field] of FIELD_ENTRIES) {
     const flag = values[field.flag];
     const envText = env[field.env];
     if (flag !== undefined && typeof flag !== 'boolean') {
-      raw[field.key] = rawValue(field, flag);
-      sources[field.key] = { source: 'flag', text: Array.isArray(flag) ? flag.join(' ') : flag };
+      raw[key] = rawValue(field, flag);
+      given[key] = { source: 'flag', text: Array.isArray(flag) ? flag.join(' ') : flag };
     } else if (envText !== undefined && envText.trim() !== '') {
-      raw[field.key] = rawValue(field, envText);
-      sources[field.key] = { source: 'env', text: envText };
+      raw[key] = rawValue(field, envText);
+      given[key] = { source: 'env', text: envText };
     }
   }
 
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { help: false, config: parsed.data };
+  if (parsed.success) return { help: false, config: parsed.data, warnings: unknownVariables(env) };
   const lines = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as ConfigKey;
-    const field = (CONFIG_FIELDS as readonly ConfigField[]).find((f) => f.key === key);
-    if (!field) return `  ${issue.message}`;
-    const given = sources[key];
-    const shown = given === undefined ? '' : field.secret ? ' (value hidden)' : ` = "${given.text}"`;
-    const from = given?.source === 'env' ? `${field.env} (or --${field.flag})` : `--${field.flag} (or ${field.env})`;
-    return `  ${from}${shown}: ${issue.message.replace(/^Invalid (input|option): /, '')}. ${field.help}`;
+    if (!(key in CONFIG_FIELDS)) return `  ${issue.message}`;
+    return `  ${settingProblem(key, issue.message, given[key])}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nRun "prefsel serve --help" for every setting.`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\n${HELP_HINT}`);
+}
+
+/**
+ * A warning for each `PREFSEL_*` variable that is no setting, with the closest real name: a mistyped
+ * `PREFSEL_PORTT` would otherwise be silently ignored.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = FIELD_ENTRIES.map(([, f]) => f.env);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PREFSEL_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const [closest] = known
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance);
+      // Close enough to be a typo: up to 40% of the name after the prefix (PORTT → PORT, API_KEY → API_KEYS).
+      const longest = Math.max(name.length, closest?.candidate.length ?? 0) - 'PREFSEL_'.length;
+      const near = closest !== undefined && closest.distance <= Math.max(1, Math.ceil(0.4 * longest));
+      return near
+        ? `${name} is ignored: no such setting. Did you mean ${closest.candidate}?`
+        : `${name} is ignored: no such setting. ${HELP_HINT}`;
+    });
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** Secrets shown as `***` (with a count for lists), so the printout proves they are set without leaking them. */
 export function describeConfig(config: ServerConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const field of CONFIG_FIELDS as readonly ConfigField[]) {
-    const value = config[field.key as ConfigKey];
+  for (const [key, field] of FIELD_ENTRIES) {
+    const value = config[key];
     // Unset settings print as null so the printout lists every setting, not only the ones given.
-    if (value === undefined) out[field.key] = null;
-    else if (!field.secret) out[field.key] = value;
-    else out[field.key] = Array.isArray(value) ? value.map(() => '***') : '***';
+    if (value === undefined) out[key] = null;
+    else if (!field.secret) out[key] = value;
+    else out[key] = Array.isArray(value) ? value.map(() => '***') : '***';
   }
   return out;
 }
 
-/** `prefsel serve --help`, generated from the field table. */
+/** `prefsel serve --help`, generated from the settings table. */
 export function helpText(): string {
-  const rows = (CONFIG_FIELDS as readonly ConfigField[]).map((f) => {
-    const flag = `  --${f.flag}${f.arg ? ` ${f.arg}` : ''}`;
-    return `${flag.padEnd(32)} ${f.env}\n${' '.repeat(33)}${f.help}`;
+  const rows = FIELD_ENTRIES.map(([, f]) => {
+    const flag = `  --${f.flag} ${f.arg}`;
+    return `${flag.padEnd(32)} ${f.env}\n${' '.repeat(33)}${helpLine(f)}`;
   });
   return [
     'Usage: prefsel serve [flags]',

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   selector?: Partial<Omit<CreateSelectorOptions, 'generator' | 'scorer'>>;
   /** Key the generator sends upstream (also required by the simulator when `sim.apiKey` is set). */
   upstreamApiKey?: string;
+  /** Extra body fields forwarded upstream (given to both the generator and the app, as compose does). */
+  forwardParams?: readonly string[];
 }
 
 /** A running test server. */
@@ -59,7 +61,7 @@ const scorer = createFunctionScorer({
 
 /** Starts the simulator and a server in front of it. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const sim = await startSimulatedUpstream(options.sim);
+  const sim = await startSimulatedUpstream({ record: true, ...options.sim });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -70,7 +72,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = createLogger('debug', sink);
   const key = options.upstreamApiKey;
   const generator = redactingGenerator(
-    createOpenAICompatibleGenerator({ baseUrl: sim.url, ...(key ? { apiKey: key } : {}) }),
+    createOpenAICompatibleGenerator({
+      baseUrl: sim.url,
+      ...(key ? { apiKey: key } : {}),
+      forwardParams: options.forwardParams ?? [],
+    }),
     key ? [key] : [],
   );
   const selector = createSelector({ generator, scorer, retry: { maxRetries: 0 }, ...options.selector });
@@ -89,9 +95,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       apiKeys: [],
       bodyLimit: 1024 * 1024,
       maxRequests: 64,
-      maxK: 16,
       keepAliveMs: 1500,
       modelMap: {},
+      forwardParams: options.forwardParams ?? [],
       ...options.app,
     },
   });

@@ -13,7 +13,7 @@ const messages = [
 let sim: SimulatedUpstream;
 let client: OpenAI;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream({ apiKey: 'sk-test' });
+  sim = await startSimulatedUpstream({ apiKey: 'sk-test', record: true });
   client = new OpenAI({ baseURL: sim.url, apiKey: 'sk-test', maxRetries: 0 });
 });
 afterAll(() => sim.close());
@@ -28,6 +28,13 @@ async function post(body: unknown, headers: Record<string, string> = {}): Promis
 }
 
 describe('simulated upstream: protocol', () => {
+  it('routes paths with trailing slashes, and a path of many slashes (quadratic for `/\\/+$/`) is a plain 404', async () => {
+    const models = await fetch(`${sim.url}/models//`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(models.status).toBe(200);
+    const slashes = await fetch(`${sim.url}/${'/'.repeat(12_000)}x`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(slashes.status).toBe(404);
+  });
+
   it('answers a chat completion the official client parses, with usage, and records the request', async () => {
     const completion = await client.chat.completions.create({ model: 'm', messages, seed: 3, temperature: 0.5, n: 2 });
     expect(completion.object).toBe('chat.completion');
@@ -233,5 +240,28 @@ describe('simulated upstream: cancellation and token counters', () => {
     expect(counts[1]).toBeGreaterThan(0);
     expect(counts.at(-1)).toBe(counts.at(-2));
     expect(chunks.every((c) => c.usage!.prompt_tokens > 0)).toBe(true);
+  });
+});
+
+describe('simulated upstream: recording', () => {
+  it('keeps no request history unless asked, and only the most recent `record` requests when asked', async () => {
+    const quiet = await startSimulatedUpstream();
+    const bounded = await startSimulatedUpstream({ record: 2 });
+    try {
+      for (const s of [quiet, bounded]) {
+        for (const seed of [1, 2, 3]) {
+          const res = await fetch(`${s.url}/chat/completions`, {
+            method: 'POST',
+            body: JSON.stringify({ model: 'm', messages, seed }),
+          });
+          expect(res.status).toBe(200);
+        }
+      }
+      expect(quiet.received).toHaveLength(0);
+      expect(bounded.received.map((r) => r.body?.seed)).toEqual([2, 3]);
+    } finally {
+      await quiet.close();
+      await bounded.close();
+    }
   });
 });

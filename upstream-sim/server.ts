@@ -2,7 +2,8 @@
  * @module server
  * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol and answers according to the
  * preference directive it receives (see `text-model.ts`). Tests, the demo server and the benchmarks use it as the
- * upstream: it records every request, counts clients that went away, models latency, and injects faults.
+ * upstream: it counts clients that went away, models latency, injects faults and, when a test asks for it
+ * (`record: true`), keeps the most recent requests. The offline default of `prefsel serve` keeps none.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +37,12 @@ export interface SimulatedUpstreamOptions {
   prefixInformativeness?: number;
   /** Width of the per-answer latent on-topic rate (times temperature); default 0.2. */
   qualitySpread?: number;
+  /**
+   * Keep received requests in `received` (tests): `true` keeps the last {@link DEFAULT_RECORD_LIMIT}, a number keeps
+   * that many. Off by default, so a long-running simulator holds no request history.
+   * @default false
+   */
+  record?: boolean | number;
 }
 
 /** The simulator's counters, also served as JSON on `GET /__sim/stats`. */
@@ -50,6 +57,9 @@ export interface SimulatedUpstreamStats {
   tokensSent: number;
 }
 
+/** Requests `record: true` keeps (the oldest are dropped first). */
+export const DEFAULT_RECORD_LIMIT = 1000;
+
 /** One request as the simulator received it. */
 export interface RecordedRequest {
   method: string;
@@ -63,7 +73,7 @@ export interface RecordedRequest {
 export interface SimulatedUpstream {
   /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
   readonly url: string;
-  /** Every request received, in arrival order. */
+  /** The most recent requests received, in arrival order; always empty unless started with `record`. */
   readonly received: RecordedRequest[];
   /** Requests whose client went away before the answer was complete. */
   readonly aborted: number;
@@ -102,6 +112,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     prefixInformativeness: options.prefixInformativeness,
     qualitySpread: options.qualitySpread,
   };
+  const recordLimit =
+    options.record === true ? DEFAULT_RECORD_LIMIT : typeof options.record === 'number' ? options.record : 0;
   const state = { received: [] as RecordedRequest[], requests: 0, aborted: 0, inFlight: 0, counter: 0, tokensSent: 0 };
   const stats = (): SimulatedUpstreamStats => ({
     requests: state.requests,
@@ -121,7 +133,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '');
+    const path = trimTrailingSlashes(new URL(req.url ?? '/', 'http://sim').pathname);
     const raw = await readBody(req);
     let body: ChatCompletionCreateParams | undefined;
     try {
@@ -132,8 +144,11 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
     );
-    state.received.push({ method: req.method ?? 'GET', path, headers, body });
     state.requests++;
+    if (recordLimit > 0) {
+      state.received.push({ method: req.method ?? 'GET', path, headers, body });
+      if (state.received.length > recordLimit) state.received.shift();
+    }
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, { status: 401, message: 'Incorrect API key provided.' });
     }
@@ -194,7 +209,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       await sleep(config.ttftMs, signal);
       if (body.stream) {
         let streamed = 0;
-        const streamOptions = body.stream_options as { include_usage?: boolean; continuous_usage_stats?: boolean };
+        const streamOptions = body.stream_options;
         await streamCompletion(res, {
           identity,
           replies,
@@ -301,4 +316,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** `path` without trailing slashes; a loop, since `/\/+$/` backtracks quadratically over a run of inner slashes. */
+function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end--;
+  return path.slice(0, end);
 }

@@ -6,7 +6,7 @@ const messages = [{ role: 'user' as const, content: 'Suggest a name for a grey c
 
 let sim: SimulatedUpstream;
 beforeAll(async () => {
-  sim = await startSimulatedUpstream({ apiKey: 'sk-sim', models: ['a', 'b'] });
+  sim = await startSimulatedUpstream({ apiKey: 'sk-sim', models: ['a', 'b'], record: true });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
@@ -126,6 +126,42 @@ describe('openai-compatible generator', () => {
       for await (const _ of generator().stream!({ model: 'm', messages })) void _;
     };
     await expect(consume()).rejects.toMatchObject({ upstreamStatus: 500, status: 502 });
+  });
+
+  it('refuses every field hf reads as its own, before anything is sent (the library embedding path)', async () => {
+    const g = createOpenAICompatibleGenerator({ baseUrl: sim.url, apiKey: 'sk-sim' });
+    const hostile = {
+      data: JSON.stringify({ model: 'gpt-4', messages, n: 64 }),
+      accessToken: 'sk-CLIENT',
+      endpointUrl: 'http://127.0.0.1:1/v1',
+      provider: 'together',
+      billTo: 'org',
+      urlTransform: 'x',
+    };
+    for (const [field, value] of Object.entries(hostile)) {
+      await expect(g.complete({ model: 'm', messages, [field]: value })).rejects.toMatchObject({
+        status: 400,
+        param: field,
+        code: 'unknown_parameter',
+      });
+      const consume = async () => {
+        for await (const _ of g.stream!({ model: 'm', messages, [field]: value })) void _;
+      };
+      await expect(consume()).rejects.toMatchObject({ status: 400, param: field });
+    }
+    // An empty accessToken would have dropped the Authorization header.
+    await expect(g.complete({ model: 'm', messages, accessToken: '' })).rejects.toMatchObject({ param: 'accessToken' });
+    expect(sim.received).toHaveLength(0);
+  });
+
+  it('forwardParams forwards exactly the named extras and can never name a field hf reads', async () => {
+    const g = createOpenAICompatibleGenerator({ baseUrl: sim.url, apiKey: 'sk-sim', forwardParams: ['top_k'] });
+    await g.complete({ model: 'm', messages, top_k: 40 });
+    expect(sim.received[0]!.body).toMatchObject({ top_k: 40 });
+    expect(sim.received[0]!.headers.authorization).toBe('Bearer sk-sim');
+    await expect(g.complete({ model: 'm', messages, min_p: 0.1 })).rejects.toMatchObject({ param: 'min_p' });
+    for (const bad of ['data', 'accessToken', 'endpointUrl', 'provider', 'billTo', '__proto__', 'preference', 'Top-K'])
+      expect(() => createOpenAICompatibleGenerator({ baseUrl: sim.url, forwardParams: [bad] })).toThrow(TypeError);
   });
 
   it('listModels reads GET {base}/models', async () => {

@@ -15,6 +15,7 @@ import {
 import { InvalidRequestError, isAbortError, UpstreamError } from '../../core/errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
+import { forwardableParams, pickUpstreamParams } from '../../core/upstream-params.js';
 
 /** hf's own request type (its `ChatCompletionInput` lives in a package we do not depend on directly). */
 type HfChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
@@ -36,9 +37,17 @@ export interface OpenAICompatibleGeneratorOptions {
   /** Report name; default `openai-compatible`. */
   name?: string;
   /**
+   * Top-level body fields forwarded beyond the OpenAI chat-completion parameters (`CHAT_COMPLETION_PARAMS`), e.g.
+   * vLLM's `top_k`. Any other field makes a call fail with a 400 naming it; the HTTP client's own argument names
+   * (`RESERVED_PARAMS`) are refused here with a `TypeError`.
+   * @default []
+   */
+  forwardParams?: readonly string[];
+  /**
    * The upstream is vLLM (or another server that accepts `stream_options.continuous_usage_stats`): streams that ask
    * for usage get it on every chunk, so a stream cancelled by pruning is still billed from the upstream's own count.
    * Off by default: OpenAI rejects the unknown field.
+   * @default false
    */
   continuousUsageStats?: boolean;
 }
@@ -53,7 +62,9 @@ export interface OpenAICompatibleGeneratorOptions {
  */
 export function createOpenAICompatibleGenerator(options: OpenAICompatibleGeneratorOptions = {}): Generator {
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
-  const client = new InferenceClient(options.apiKey ?? '');
+  const apiKey = options.apiKey ?? '';
+  const allowed = forwardableParams(options.forwardParams);
+  const client = new InferenceClient(apiKey);
   const mapModel = options.mapModel ?? ((model: string) => model);
   // Clients see this in error messages, so it names the kind of upstream, never its (internal) address; the URL
   // stays available to logs through the error's `cause`.
@@ -77,13 +88,20 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     return { fetch: wrapped, last: () => last };
   }
 
+  /**
+   * hf's arguments: the body built from the allow-list (the last check before the library, which reads `data`,
+   * `accessToken`, `endpointUrl`, `provider`, … as its own), then the routing and key that only the operator sets.
+   * @throws InvalidRequestError naming a field outside the allow-list, before anything is sent.
+   */
   function args(params: ChatCompletionCreateParams): HfChatArgs {
-    // Our params are a superset of hf's ChatCompletionInput (wire-compatible); hf forwards unknown fields verbatim.
-    const body = { ...params, model: mapModel(params.model) } as unknown as HfChatArgs;
+    const body = pickUpstreamParams(params, allowed);
+    body.model = mapModel(body.model);
+    // Our body is wire-compatible with hf's ChatCompletionInput, which forwards the fields it does not know verbatim.
+    const wire = body as unknown as HfChatArgs;
     // hf validates the provider name at call time and throws an input error naming the valid ones.
     return baseUrl
-      ? { ...body, endpointUrl: baseUrl }
-      : { ...body, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
+      ? { ...wire, accessToken: apiKey, endpointUrl: baseUrl }
+      : { ...wire, accessToken: apiKey, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
   }
 
   const generator: Generator = {
@@ -92,9 +110,10 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     async complete(params, callOptions = {}) {
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
+      const request = args(rest as ChatCompletionCreateParams);
       const http = callFetch();
       try {
-        const out = await client.chatCompletion(args(rest as ChatCompletionCreateParams), {
+        const out = await client.chatCompletion(request, {
           signal: callOptions.signal,
           retry_on_error: false,
           fetch: http.fetch,
@@ -106,6 +125,12 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     },
 
     async *stream(params, callOptions = {}) {
+      const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
+      const request = args(
+        usage
+          ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
+          : { ...params, stream: true },
+      );
       // Our own controller: hf only releases the reader lock when the consumer stops, so aborting is what closes the socket.
       const controller = new AbortController();
       const onAbort = () => controller.abort(callOptions.signal?.reason);
@@ -113,11 +138,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       callOptions.signal?.addEventListener('abort', onAbort, { once: true });
       const http = callFetch();
       try {
-        const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
-        const body = usage
-          ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
-          : { ...params, stream: true };
-        const chunks = client.chatCompletionStream(args(body), {
+        const chunks = client.chatCompletionStream(request, {
           signal: controller.signal,
           retry_on_error: false,
           fetch: http.fetch,
@@ -138,7 +159,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       let res: Response;
       try {
         res = await http.fetch(`${baseUrl}/models`, {
-          headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+          headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
           ...(callOptions.signal ? { signal: callOptions.signal } : {}),
         });
       } catch (err) {

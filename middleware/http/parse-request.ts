@@ -7,16 +7,17 @@ import { InvalidRequestError } from '../../core/errors.js';
 import type { ChatCompletionCreateParams } from '../../core/openai.js';
 import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
+import {
+  EXTENSION_PARAMS,
+  forwardableParams,
+  pickUpstreamParams,
+  unknownParamError,
+} from '../../core/upstream-params.js';
 import { readExtensionHeaders } from './headers.js';
 import { splitModelPrefix } from './model-prefix.js';
-import {
-  chatRequestSchema,
-  preferenceSchema,
-  selectionSchema,
-  type SchemaLimits,
-  type SelectionFields,
-} from './request-schema.js';
-import { issuesToError } from './zod-issues.js';
+import { preferenceSchema } from '../preference.js';
+import { issuesToError } from '../validation.js';
+import { chatRequestSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';
@@ -45,19 +46,25 @@ export interface ParsedChatRequest {
 /** Options of {@link createRequestParser}. */
 export interface RequestParserOptions extends SchemaLimits {
   defaults: Pick<SelectorDefaults, 'strategy' | 'k'>;
+  /** Top-level fields accepted and forwarded beyond the chat-completion parameters; default none. */
+  forwardParams?: readonly string[];
 }
 
-/** Fields prefsel consumes; never forwarded upstream. */
-const OWN_FIELDS = ['preference', 'selection', 'stream', 'stream_options'] as const;
+/** Fields prefsel consumes and shapes itself; never copied from the client into the upstream body. */
+const OWN_FIELDS = [...EXTENSION_PARAMS, 'stream', 'stream_options', 'n'] as const;
 
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
   const bodySchema = chatRequestSchema(options);
-  const headerPreference = preferenceSchema(options.attributes);
+  const headerPreference = preferenceSchema(options);
   const headerSelection = selectionSchema(options);
+  const forwarded = forwardableParams(options.forwardParams);
+  const accepted = new Set<string>([...forwarded, ...EXTENSION_PARAMS]);
 
   return async function parseChatRequest(request: Request): Promise<ParsedChatRequest> {
     const raw = await readJson(request);
+    // Before the schema, so the field is named even when it would also fail a type check.
+    for (const key of Object.keys(raw)) if (!accepted.has(key)) throw unknownParamError(key);
     const parsed = bodySchema.safeParse(raw);
     if (!parsed.success) throw issuesToError(parsed.error.issues);
     const body = parsed.data;
@@ -102,10 +109,11 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       }
     }
 
-    const params: ChatCompletionCreateParams = { ...body, model: prefixed.model } as ChatCompletionCreateParams;
-    for (const field of OWN_FIELDS) delete params[field];
+    const fields: Record<string, unknown> = { ...body, model: prefixed.model };
+    for (const field of OWN_FIELDS) delete fields[field];
     // With a selecting strategy, `n` means "choices from the k candidates"; each upstream call makes one.
-    if (strategy !== 'none') delete params.n;
+    if (strategy === 'none' && body.n != null) fields.n = body.n;
+    const params: ChatCompletionCreateParams = pickUpstreamParams(fields, forwarded);
 
     return {
       model: body.model,
@@ -122,7 +130,7 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
 }
 
 /** The body as JSON, whatever `Content-Type` says (curl's `-d` sends form encoding by default). */
-async function readJson(request: Request): Promise<unknown> {
+async function readJson(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text();
   if (text.trim() === '') {
     throw new InvalidRequestError('The request body is empty; send a JSON chat-completions request.');
@@ -137,5 +145,5 @@ async function readJson(request: Request): Promise<unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError('The request body must be a JSON object.', { code: 'invalid_json' });
   }
-  return value;
+  return value as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
  * waiting item (so nothing starves) from the items nearest to it in length (so little compute is spent on
  * padding). Items with the same key, queued at the same time, run once and share the result.
  */
+import { assertInBound, assertInteger } from '../../core/bounds.js';
 import { OverloadedError } from '../../core/errors.js';
 
 /** Limits and hooks of a {@link DynamicBatcher}. */
@@ -98,12 +99,6 @@ const defaults = {
   name: 'Scorer queue',
 };
 
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min)
-    throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${v}\` (${typeof v})`);
-  return v;
-}
-
 /** Merges concurrent `submit` calls into batches run one at a time by `run`. */
 export class DynamicBatcher<P, R> {
   readonly #run: (payloads: P[]) => Promise<R[]>;
@@ -123,13 +118,12 @@ export class DynamicBatcher<P, R> {
   constructor(run: (payloads: P[]) => Promise<R[]>, options: BatcherOptions = {}) {
     this.#run = run;
     const o = { ...defaults, ...options };
-    positiveInt('maxBatchSize', o.maxBatchSize, 1);
-    positiveInt('maxBatchTokens', o.maxBatchTokens, 1);
-    positiveInt('maxQueue', o.maxQueue, 1);
-    positiveInt('maxConcurrentBatches', o.maxConcurrentBatches, 1);
-    if (!(o.maxPadding >= 0 && o.maxPadding < 1))
-      throw new TypeError(`Expected \`maxPadding\` to be in [0, 1), got \`${o.maxPadding}\``);
-    if (!(o.maxWaitMs >= 0)) throw new TypeError(`Expected \`maxWaitMs\` to be a number >= 0, got \`${o.maxWaitMs}\``);
+    assertInteger('maxBatchSize', o.maxBatchSize, 1);
+    assertInteger('maxBatchTokens', o.maxBatchTokens, 1);
+    assertInteger('maxQueue', o.maxQueue, 1);
+    assertInteger('maxConcurrentBatches', o.maxConcurrentBatches, 1);
+    assertInBound('maxPadding', o.maxPadding, { min: 0, max: 1, maxExclusive: true });
+    assertInBound('maxWaitMs', o.maxWaitMs, { min: 0 });
     this.#opts = o;
   }
 

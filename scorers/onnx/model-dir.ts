@@ -84,19 +84,16 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
   return config as HfConfig;
 }
 
-/** Reads and checks the files of a model directory (no ONNX Runtime involved). */
-export async function readModelFiles(dir: string): Promise<ModelFiles> {
+/** The small files that say what a model outputs: `config.json` and the optional sidecar. */
+export type ModelHead = Pick<ModelFiles, 'dir' | 'config' | 'sidecar'>;
+
+/**
+ * Reads and checks only `config.json` and `prefsel.json`: enough to know the attributes, in milliseconds, so a
+ * server can check its settings against them before the slow part (tokenizer and graph) starts.
+ */
+export async function readModelHead(dir: string): Promise<ModelHead> {
   if (!existsSync(dir)) throw new ModelLoadError(dir, 'model directory not found');
-  const configPath = join(dir, 'config.json');
-  const config = checkConfig(configPath, (await readJson(dir, 'config.json', true))!);
-  const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
-  if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
-    throw new ModelLoadError(
-      join(dir, 'tokenizer.json'),
-      'expected a Hugging Face tokenizers file with a `model` object',
-    );
-  }
-  const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
+  const config = checkConfig(join(dir, 'config.json'), (await readJson(dir, 'config.json', true))!);
   const rawSidecar = await readJson(dir, SIDECAR_FILE, false);
   let sidecar: Sidecar = {};
   if (rawSidecar !== undefined) {
@@ -110,6 +107,20 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     }
     sidecar = parsed.data;
   }
+  return { dir, config, sidecar };
+}
+
+/** Reads and checks the files of a model directory (no ONNX Runtime involved). */
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const { config, sidecar } = await readModelHead(dir);
+  const tokenizer = (await readJson(dir, 'tokenizer.json', true))!;
+  if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
+    throw new ModelLoadError(
+      join(dir, 'tokenizer.json'),
+      'expected a Hugging Face tokenizers file with a `model` object',
+    );
+  }
+  const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
   const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
   if (onnxRel === undefined) {
     throw new ModelLoadError(

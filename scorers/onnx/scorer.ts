@@ -13,7 +13,7 @@ import type { EncodedInput } from './encode.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
-import { createExecutor } from './session.js';
+import { createExecutor, DEFAULT_DEVICE } from './session.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
@@ -84,7 +84,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let executor;
   try {
     executor = await createExecutor(files.onnxPath, {
-      device: options.device ?? 'auto',
+      device: options.device ?? DEFAULT_DEVICE,
       logger,
       label: basename(dir),
       ...(options.workers === undefined ? {} : { workers: options.workers }),

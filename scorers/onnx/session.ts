@@ -32,6 +32,8 @@ import { createWorkerPool } from './worker-pool.js';
 export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 /** One of {@link DEVICES}. */
 export type Device = (typeof DEVICES)[number];
+/** The device `createOnnxScorer` uses when none is given. */
+export const DEFAULT_DEVICE: Device = 'auto';
 
 /** The provider a session actually runs on. */
 export type ExecutionProvider = 'cpu' | 'cuda';

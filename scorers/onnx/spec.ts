@@ -3,10 +3,10 @@
  * Interprets a model directory's files: which family the model is, how (conversation, response) becomes text,
  * the token budget, the pad id and which output columns become which attributes.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ModelLoadError } from '../../core/errors.js';
-import { labelsOf } from './model-dir.js';
-import type { ModelFiles } from './model-dir.js';
+import { labelsOf, readModelHead } from './model-dir.js';
+import type { ModelFiles, ModelHead } from './model-dir.js';
 import { SIDECAR_FILE } from './sidecar.js';
 import type { InputSpec, ModelFamily, SidecarAttribute } from './sidecar.js';
 
@@ -114,7 +114,7 @@ function maxLengthOf(files: ModelFiles, override: number | undefined): number {
   return limits.length > 0 ? Math.min(...limits) : 512;
 }
 
-function attributesOf(files: ModelFiles, labels: readonly string[]): AttributeSpec[] {
+function attributesOf(files: ModelHead, labels: readonly string[]): AttributeSpec[] {
   const where = join(files.dir, SIDECAR_FILE);
   const declared: SidecarAttribute[] = files.sidecar.attributes ?? labels.map((name, index) => ({ name, index }));
   const seen = new Set<string>();
@@ -153,4 +153,14 @@ export function resolveModelSpec(files: ModelFiles, maxLength?: number): ModelSp
     attributes: attributesOf(files, labels),
     ...(files.sidecar.output === undefined ? {} : { output: files.sidecar.output }),
   };
+}
+
+/**
+ * The attribute names a model directory's scorer will report, in order, read from `config.json` and `prefsel.json`
+ * only (no tokenizer, no ONNX Runtime): for checking settings that name attributes before the model loads.
+ * @throws ModelLoadError naming the file, as `createOnnxScorer` would.
+ */
+export async function readModelAttributes(modelDir: string): Promise<string[]> {
+  const head = await readModelHead(resolve(modelDir));
+  return attributesOf(head, labelsOf(head.config)).map((a) => a.name);
 }

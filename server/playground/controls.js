@@ -111,6 +111,17 @@ export function preferenceBody() {
   return entries.length ? Object.fromEntries(entries) : null;
 }
 
+/**
+ * Sets a range input's ends from one of the engine's bounds (`{ min, max, minExclusive }`), so the slider can only
+ * produce values the server accepts: an excluded minimum starts the slider one step above it.
+ */
+function applyBound(input, bound) {
+  if (!bound || !Number.isFinite(bound.min) || !Number.isFinite(bound.max)) return;
+  const step = Number(input.step) || 1;
+  input.min = String(bound.minExclusive ? bound.min + step : bound.min);
+  input.max = String(bound.max);
+}
+
 /** Applies `/playground/info.json` (attributes, angle pair, defaults); the page's own defaults stand without it. */
 export async function loadInfo() {
   try {
@@ -120,8 +131,8 @@ export async function loadInfo() {
     if (Array.isArray(info.attributes) && info.attributes.length) controls.attributes = [...info.attributes];
     if (Array.isArray(info.angleAttributes) && info.angleAttributes.length === 2)
       controls.anglePair = [...info.angleAttributes];
-    const maxK = info.limits?.maxK;
-    if (Number.isInteger(maxK) && maxK >= 1) $('k').max = String(maxK);
+    applyBound($('k'), info.limits?.k);
+    applyBound($('radius'), info.limits?.radius_deg);
     const d = info.defaults ?? {};
     if (d.k) $('k').value = String(d.k);
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);

@@ -3,7 +3,12 @@ import type { SelectorDefaults } from '../../core/selector.js';
 import { playgroundRoutes } from './route.js';
 
 const defaults = { strategy: 'rps', k: 5, radius_deg: 30 } as SelectorDefaults;
-const selector = { attributes: ['helpfulness', 'verbosity', 'coherence'], defaults };
+const selector = {
+  attributes: ['helpfulness', 'verbosity', 'coherence'],
+  angleAttributes: ['coherence', 'helpfulness'] as const,
+  defaults,
+  limits: { maxK: 12 },
+};
 
 describe('playgroundRoutes', () => {
   it('Should serve the page at / with a strict content security policy', async () => {
@@ -46,13 +51,15 @@ describe('playgroundRoutes', () => {
     expect(await res.text()).toContain('[hidden]');
   });
 
-  it("Should report the selector's attributes and defaults as info.json", async () => {
-    const res = await playgroundRoutes({ selector, maxK: 12 }).request('http://localhost/playground/info.json');
+  it("Should report the selector's attributes, defaults and the engine's bounds as info.json", async () => {
+    const res = await playgroundRoutes({ selector }).request('http://localhost/playground/info.json');
     expect(await res.json()).toEqual({
       attributes: ['helpfulness', 'verbosity', 'coherence'],
-      angleAttributes: ['helpfulness', 'verbosity'],
+      angleAttributes: ['coherence', 'helpfulness'],
       defaults: { strategy: 'rps', k: 5, radius_deg: 30 },
-      limits: { maxK: 12 },
+      // The selector's maxK caps k; radius is the engine's (0, 90], so no control can offer a refused 0.
+      limits: { k: { min: 1, max: 12, integer: true }, radius_deg: { min: 0, max: 90, minExclusive: true } },
+      grid: { fromDeg: -40, toDeg: 40, stepDeg: 5 },
     });
   });
 

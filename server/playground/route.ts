@@ -7,31 +7,32 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import type { Bound } from '../../core/bounds.js';
 import type { Selector } from '../../core/selector.js';
+import { RPS_GRID } from '../../middleware/neighbourhood.js';
+import { SELECTION_BOUNDS } from '../../middleware/selection-options.js';
 
-/** What the page shows before the first request: the scorer's attributes and the selector's defaults. */
+/** What the page shows before the first request: the scorer's attributes, the selector's defaults and its bounds. */
 export interface PlaygroundInfo {
   /** Attribute names in scorer order. */
   attributes: readonly string[];
   /** The two attributes `{ angle_deg }` refers to (x, y of the dial). */
-  angleAttributes?: readonly [string, string];
+  angleAttributes: readonly [string, string];
   /** Server-wide defaults the controls start from. */
-  defaults?: { strategy?: string; k?: number; radius_deg?: number };
-  /** The server's limits, so the controls cannot ask for what it would refuse. */
-  limits?: { maxK?: number };
+  defaults: { strategy: string; k: number; radius_deg: number };
+  /** The engine's own bounds, so a control can never offer a value the server refuses. */
+  limits: { k: Bound; radius_deg: Bound };
+  /** The authors' grid of plane angles (the default neighbourhood), drawn as a band on the dial. */
+  grid: typeof RPS_GRID;
 }
 
 /** Options of {@link playgroundRoutes}. */
 export interface PlaygroundOptions {
   /**
-   * The engine, read for its attributes and defaults (served as `/playground/info.json`). Without it the page
-   * falls back to helpfulness/verbosity and learns the real attributes from the first selection report.
+   * The engine, read for its attributes, defaults and limits (served as `/playground/info.json`). Without it the
+   * page falls back to helpfulness/verbosity and learns the real attributes from the first selection report.
    */
-  readonly selector?: Pick<Selector, 'attributes' | 'defaults'>;
-  /** The angle form's attributes; default the first two of `selector.attributes`. */
-  readonly angleAttributes?: readonly [string, string];
-  /** The server's largest `selection.k` (the k slider's maximum). */
-  readonly maxK?: number;
+  readonly selector?: Pick<Selector, 'attributes' | 'angleAttributes' | 'defaults' | 'limits'>;
 }
 
 /** Files served, by URL path; `/` is the page itself. */
@@ -71,18 +72,19 @@ function loadAssets(): Map<string, { body: string; type: string }> {
 function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
   const { selector } = options;
   if (!selector) return null;
-  const [a, b] = selector.attributes;
-  const angleAttributes =
-    options.angleAttributes ?? (a !== undefined && b !== undefined ? ([a, b] as const) : undefined);
   return {
     attributes: selector.attributes,
-    ...(angleAttributes ? { angleAttributes } : {}),
+    angleAttributes: selector.angleAttributes,
     defaults: {
       strategy: selector.defaults.strategy,
       k: selector.defaults.k,
       radius_deg: selector.defaults.radius_deg,
     },
-    ...(options.maxK === undefined ? {} : { limits: { maxK: options.maxK } }),
+    limits: {
+      k: { ...SELECTION_BOUNDS.k, max: selector.limits.maxK },
+      radius_deg: SELECTION_BOUNDS.radius_deg,
+    },
+    grid: RPS_GRID,
   };
 }
 
@@ -91,12 +93,11 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
  * `GET /playground/info.json` (attributes and defaults, 404 when no selector was given). Files are read once, here.
  *
  * @param {PlaygroundOptions} [options]
- * @param {Selector} [options.selector] the engine, for attributes and defaults
- * @param {number} [options.maxK] the server's largest k
+ * @param {Selector} [options.selector] the engine, for attributes, defaults and limits
  * @returns a Hono app to mount with `app.route('/', playgroundRoutes(...))`
  * @example
  * const app = new Hono();
- * app.route('/', playgroundRoutes({ selector, maxK: 16 }));
+ * app.route('/', playgroundRoutes({ selector }));
  */
 export function playgroundRoutes(options: PlaygroundOptions = {}): Hono {
   const assets = loadAssets();

@@ -1,10 +1,47 @@
 /**
- * @module http/zod-issues
- * Turns zod issues into one `InvalidRequestError` whose `param` names the offending field the way OpenAI does
- * (`messages[0].role`, `preference.speed`, `selection.k`).
+ * @module validation
+ * The engine's validation vocabulary, used by every surface (HTTP, library, CLI configuration): zod rules built from
+ * declared bounds and value lists, each failing with one wording (`must be an integer in [1, 16]; got 80`), and
+ * {@link issuesToError}, which turns zod issues into one `InvalidRequestError` whose `param` names the offending
+ * field the way OpenAI does (`messages[0].role`, `preference.speed`, `selection.k`).
  */
-import type { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
+import { z } from 'zod';
+import { describeBound, inBound, type Bound } from '../core/bounds.js';
+import { InvalidRequestError } from '../core/errors.js';
+
+/** A client's value, shown short in a message (never a whole body echoed back). */
+export function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** A number within `bound`; any failure (wrong type, out of range) reads `must be an integer in [1, 16]; got 80`. */
+export function numberRule(bound: Bound) {
+  const message = (input: unknown) => `must be ${describeBound(bound)}; got ${shown(input)}`;
+  return z
+    .number({ error: (issue) => message(issue.input) })
+    .refine((value) => inBound(bound, value), { error: (issue) => message(issue.input) });
+}
+
+/** One of `values`; fails with `must be one of grid, cap; got "ring"`. */
+export function oneOfRule<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}; got ${shown(issue.input)}` });
+}
+
+/** An object with exactly these optional fields; an unknown key is reported with the valid ones. */
+export function optionsObject<const Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const fields = Object.keys(shape).join(', ');
+  return z
+    .strictObject(shape, {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `valid fields: ${fields}`
+          : `must be an object with the fields ${fields}; got ${shown(issue.input)}`,
+    })
+    .partial();
+}
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
@@ -49,7 +86,10 @@ function innermost(issue: Issue, prefix: Path = []): { issue: Issue; path: Path 
 /** Human text for one issue; zod's own wording, plus the accepted values where it has them. */
 function describe(issue: Issue, param: string | null): string {
   const where = param ?? 'body';
-  if (issue.code === 'unrecognized_keys') return `Unknown field \`${where}\`.`;
+  if (issue.code === 'unrecognized_keys') {
+    const valid = issue.message.startsWith('valid fields') ? `; ${issue.message}` : '';
+    return `Unknown field \`${where}\`${valid}.`;
+  }
   return `Invalid \`${where}\`: ${issue.message.replace(/^Invalid (input|option): /, '')}.`.replace(/\.\.$/, '.');
 }
 
