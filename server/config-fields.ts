@@ -126,6 +126,42 @@ const preference = z.union([z.string(), z.record(z.string(), z.unknown())]).tran
   return checked.data;
 });
 
+/** on/off (or true/false) as text, or a boolean from a config file. */
+const onOff = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'on' || text === 'true') return true;
+  if (text === 'off' || text === 'false') return false;
+  ctx.addIssue({ code: 'custom', message: 'expected on or off' });
+  return z.NEVER;
+});
+
+/** The default pruning: on/off, or the engine's settings object (JSON text, or an object from a config file). */
+const prune = z.union([z.boolean(), z.string(), z.record(z.string(), z.unknown())]).transform((value, ctx) => {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (['on', 'true'].includes(text)) parsed = true;
+    else if (['off', 'false'].includes(text)) parsed = false;
+    else {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected on, off or a JSON object such as {"schedule":[64,128]}' });
+        return z.NEVER;
+      }
+    }
+  }
+  const checked = selectionFields().prune.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
+    return z.NEVER;
+  }
+  return checked.data;
+});
+
 const integer = (bound: Omit<Bound, 'integer'>) => numberRule({ ...bound, integer: true });
 const engine = selectionFields();
 
@@ -247,6 +283,35 @@ export const CONFIG_FIELDS = {
     arg: 'P',
     help: 'Default preference, as in X-Preference: "helpfulness=0.8,verbosity=0.6" or "angle=30". Unset: angle=0.',
     schema: preference,
+  },
+  prune: {
+    flag: 'prune',
+    env: 'PREFSEL_PRUNE',
+    kind: 'string',
+    arg: 'P',
+    help: 'Default progressive pruning (streamed candidates, losers cut at 64/128/256 tokens, early streaming): on, off, or JSON such as {"schedule":[64,128,256],"keep_fraction":0.5}. Requests override it with selection.prune.',
+    schema: prune,
+    default: BASE_DEFAULTS.prune,
+    defaultText: 'off',
+  },
+  streamStallMs: {
+    flag: 'stream-stall-ms',
+    env: 'PREFSEL_STREAM_STALL_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: 'With pruning: a candidate stream that sends nothing for this long, once started, is dropped.',
+    schema: numberRule(OPERATIONAL_BOUNDS.streamStallMs),
+    default: OPERATIONAL_DEFAULTS.streamStallMs,
+  },
+  upstreamContinuousUsage: {
+    flag: 'upstream-continuous-usage',
+    env: 'PREFSEL_UPSTREAM_CONTINUOUS_USAGE',
+    kind: 'string',
+    arg: 'on|off',
+    help: "Ask streamed candidates for vLLM's continuous_usage_stats, so cut streams are billed by the upstream's own count (vLLM only; OpenAI rejects it).",
+    schema: onOff,
+    default: false,
+    defaultText: 'off',
   },
   maxK: {
     flag: 'max-k',
