@@ -9,9 +9,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
-import { e2eResultsSchema, overheadResultsSchema, partResultSchema, qualityResultsSchema } from './schema.js';
+import {
+  e2eResultsSchema,
+  overheadResultsSchema,
+  partResultSchema,
+  pruningResultsSchema,
+  qualityResultsSchema,
+} from './schema.js';
 
-const SPECIFIC = { overhead: overheadResultsSchema, e2e: e2eResultsSchema, quality: qualityResultsSchema } as const;
+const SPECIFIC = {
+  overhead: overheadResultsSchema,
+  e2e: e2eResultsSchema,
+  quality: qualityResultsSchema,
+  pruning: pruningResultsSchema,
+} as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
   const result = await runPart(part, { ...parseCli([part, '--tiny', '--out', outDir]) });
@@ -55,6 +66,10 @@ describe('benchmarks on tiny settings', () => {
 
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
+  });
+
+  it('pruning: pruned vs full RPS in-process, and latency over HTTP', { timeout: 300_000 }, async () => {
+    await runTiny('pruning', outDir);
   });
 
   it('summary lists every part written', () => {

@@ -157,12 +157,12 @@ export class StreamedCandidate {
     const piece = choice?.delta?.content ?? '';
     if (piece !== '') {
       this.text += piece;
-      this.tokens += count(piece);
+      // The upstream's own count (running usage, or the final usage chunk) wins over ours, and saves the work.
+      if (!chunk.usage) this.tokens += count(piece);
       this.emit(piece);
     }
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     if (chunk.usage) {
-      // The upstream's own count wins over ours (running usage, or the final usage chunk).
       this.usage = chunk.usage;
       this.tokens = chunk.usage.completion_tokens;
     }

@@ -209,6 +209,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       await sleep(config.ttftMs, signal);
       if (body.stream) {
         let streamed = 0;
+        const started = performance.now();
         const streamOptions = body.stream_options;
         await streamCompletion(res, {
           identity,
@@ -217,7 +218,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
           includeUsage: streamOptions?.include_usage === true,
           continuousUsage: streamOptions?.continuous_usage_stats === true,
           pace: async (tokens) => {
-            await sleep(tokenMs(tokens), signal);
+            // Paced against the clock, not chunk by chunk: timer and write overheads must not slow the model down.
+            await sleep(Math.max(0, started + tokenMs(streamed + tokens) - performance.now()), signal);
             await midStreamFault(res, { fault, sent: streamed, signal });
           },
           onSent: (tokens) => {
@@ -263,7 +265,9 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     const { fault, sent, signal } = ctx;
     if (fault?.dropAfterTokens !== undefined && sent >= fault.dropAfterTokens) {
       dropped.add(res);
-      res.destroy();
+      // What was written still reaches the client; then the connection ends without the stream's terminator.
+      if (res.socket) res.socket.destroySoon();
+      else res.destroy();
       throw new DOMException('dropped', 'AbortError');
     }
     if (fault?.stallAfterTokens !== undefined && sent >= fault.stallAfterTokens) {

@@ -1,20 +1,18 @@
 /**
  * Child-process entry: the simulated OpenAI upstream for load benchmarks. argv[2] is a JSON
  * `SimulatedUpstreamOptions`; prints `READY {"port","url","options"}` on stderr once listening.
- * The simulator records every request; under load that list would grow without bound, so it is cleared each second
- * (nothing in the benchmarks reads it).
+ * The simulator keeps no request history unless asked (`record`), so nothing grows under load; its counters
+ * (aborted streams, tokens sent) are read over HTTP on `GET /__sim/stats`.
  */
 import { startSimulatedUpstream, type SimulatedUpstreamOptions } from '../../upstream-sim/index.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SimulatedUpstreamOptions;
 const sim = await startSimulatedUpstream(options);
 const port = Number(new URL(sim.url).port);
-const clearer = setInterval(() => sim.reset(), 1000);
 
 process.stderr.write(`READY ${JSON.stringify({ port, url: sim.url, options })}\n`);
 
 const stop = async (): Promise<void> => {
-  clearInterval(clearer);
   await sim.close();
   process.exit(0);
 };

@@ -178,6 +178,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
     },
     encode: encodeOne,
+    // Pruning counts streamed candidates with it, one chunk (a token or a few) at a time.
+    countTokens: (text: string) => tok.tokenizer.encode(text, { add_special_tokens: false }).ids.length,
     async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
       const { signal } = callOptions;
