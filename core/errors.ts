@@ -118,6 +118,15 @@ export class UpstreamError extends PrefselError {
   }
 }
 
+/** 504: the upstream went silent: no answer, or no stream chunk, within the time allowed. */
+export class UpstreamTimeoutError extends PrefselError {
+  readonly status = 504;
+  readonly type = 'timeout_error';
+  constructor(message: string, options: PrefselErrorOptions = {}) {
+    super(message, 'upstream_timeout', options);
+  }
+}
+
 /** 504: the request's overall deadline passed. */
 export class DeadlineExceededError extends PrefselError {
   readonly status = 504;

@@ -12,10 +12,16 @@ export const STRATEGIES = ['rps', 'best_of_n', 'none'] as const satisfies readon
 
 /**
  * How RPS builds its neighbourhood:
- * - `grid`: the authors' procedure for two attributes (absolute 5° grid over −40°…40°, the k closest within θmax).
+ * - `grid`: the authors' procedure for two attributes (absolute 5° grid over −40°…40°, the k closest within θmax);
+ *   where the grid holds fewer than k points within θmax, the rest come from the cap, so a request always gets k.
  * - `cap`: k directions within the radius, symmetric in 2-D and uniform on the spherical cap for d > 2, seeded.
  */
 export type NeighbourhoodMode = 'grid' | 'cap';
+/**
+ * How a candidate's direction was made: a point of the authors' `grid`, a `cap` direction (the cap mode, or the
+ * completion of a grid that had fewer than k points within θmax), or the `target` itself (best-of-n, one attribute).
+ */
+export type DirectionSource = 'grid' | 'cap' | 'target';
 /**
  * Where the directive goes: merged into the system turn (DPA model card), prefixed to the last user turn (RPS code),
  * or appended to the last user turn (`suffix`: after the conversation, so the k prompts share the conversation as a
@@ -81,6 +87,8 @@ export interface Direction {
   offsetDeg: number;
   /** For two active attributes: the direction's angle in their plane, degrees (DPA convention). */
   angleDeg?: number;
+  /** How a candidate's direction was made; unset on the target itself. */
+  source?: DirectionSource;
 }
 
 /** Timings of one candidate or one request, milliseconds. */

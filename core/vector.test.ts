@@ -17,6 +17,27 @@ describe('vector', () => {
     );
   });
 
+  it('normalize gives every finite non-zero vector its direction, however huge or tiny its components', () => {
+    expect(normalize([1e200, 0])).toEqual([1, 0]);
+    expect(normalize([1e-200, 0])).toEqual([1, 0]);
+    expect(normalize([5e-324, 0])).toEqual([1, 0]);
+    const diagonal = normalize([1e308, 1e308]);
+    expect(diagonal[0]).toBeCloseTo(Math.SQRT1_2, 15);
+    expect(diagonal[1]).toBeCloseTo(Math.SQRT1_2, 15);
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 8 }),
+        (v) => {
+          fc.pre(v.some((x) => x !== 0));
+          const u = normalize(v);
+          expect(norm(u)).toBeCloseTo(1, 12);
+          // Same direction: no component changes sign.
+          u.forEach((x, i) => expect(Math.sign(x) * Math.sign(v[i]!)).toBeGreaterThanOrEqual(0));
+        },
+      ),
+    );
+  });
+
   it('normalize rejects zero and non-finite vectors', () => {
     expect(() => normalize([0, 0])).toThrow(RangeError);
     expect(() => normalize([Number.NaN, 1])).toThrow(RangeError);

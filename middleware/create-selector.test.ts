@@ -182,7 +182,7 @@ describe('createSelector: rps', () => {
       selection: { k: 4, radius_deg: 20 },
     });
     expect(a.candidates.map((c) => c.direction)).toEqual(b.candidates.map((c) => c.direction));
-    expect(a.candidates[0]!.direction).toEqual(a.target);
+    expect(a.candidates[0]!.direction).toEqual({ ...a.target, source: 'cap' });
     expect(a.candidates.every((c) => c.direction!.offsetDeg <= 20 + 1e-9)).toBe(true);
     expect(directiveOf(sim.received[0]!.body)).toMatch(/helpfulness\*\d+ \+ verbosity\*\d+ \+ honesty\*\d+\.$/);
   });
@@ -209,11 +209,8 @@ describe('createSelector: best_of_n and none', () => {
       preference: { helpfulness: 0.8, verbosity: 0.6 },
       selection: { strategy: 'best_of_n', k: 3 },
     });
-    expect(selection.candidates.map((c) => c.direction)).toEqual([
-      selection.target,
-      selection.target,
-      selection.target,
-    ]);
+    const atTarget = { ...selection.target, source: 'target' };
+    expect(selection.candidates.map((c) => c.direction)).toEqual([atTarget, atTarget, atTarget]);
     expect(new Set(sim.received.map((r) => directiveOf(r.body)))).toEqual(
       new Set([
         'You are a helpful assistant. Your response should maximize weighted rating = helpfulness*80 + verbosity*60.',

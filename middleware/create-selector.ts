@@ -220,7 +220,8 @@ export function createSelector(options: CreateSelectorOptions): Selector {
             attributes,
             active,
           })
-        : Array.from({ length: resolved.k }, () => target); // best_of_n: the paper's baseline, all at the target
+        : // best_of_n: the paper's baseline, all at the target
+          Array.from({ length: resolved.k }, () => ({ ...target, source: 'target' as const }));
     return directions.map((direction, index) => ({
       direction,
       params: candidateParams(request.params, {

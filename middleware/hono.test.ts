@@ -6,66 +6,10 @@
 import { Hono } from 'hono';
 import { UpstreamError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
-import type { Generator, Scorer } from '../core/ports.js';
-import type { SelectCallOptions, Selector, SelectRequest } from '../core/selector.js';
-import type { CandidateReport, Selection } from '../core/types.js';
+import type { Selector } from '../core/selector.js';
+import { deferred, fakeSelector, selectionOf } from '../test/fake-selector.js';
 import { errorResponse } from './http/errors.js';
 import { preferenceSelection } from './hono.js';
-import { BASE_DEFAULTS, DEFAULT_MAX_K } from './selection-options.js';
-
-const attributes = ['helpfulness', 'verbosity'] as const;
-const usage = (n: number) => ({ prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n });
-
-function selectionOf(texts: string[], strategy: Selection['strategy'] = 'rps'): Selection {
-  const target = { vector: [1, 0], weights: { helpfulness: 1, verbosity: 0 }, offsetDeg: 0, angleDeg: 0 };
-  const candidates: CandidateReport[] = texts.map((text, index) => ({
-    index,
-    direction: { ...target, offsetDeg: index * 5, angleDeg: index * 5 },
-    status: 'ok',
-    message: { role: 'assistant', content: text },
-    finishReason: 'stop',
-    scores: { helpfulness: text.length, verbosity: 0 },
-    projection: text.length,
-    chosen: false,
-    usage: usage(text.length),
-    latencyMs: 5,
-  }));
-  const ranked = [...candidates].sort((a, b) => b.projection! - a.projection!);
-  ranked.forEach((c, rank) => Object.assign(c, { rank, chosen: rank === 0 }));
-  const total = texts.reduce((s, t) => s + t.length, 0);
-  return {
-    strategy,
-    target,
-    attributes,
-    candidates,
-    ranked,
-    chosen: ranked[0]!,
-    usage: { prompt_tokens: 10 * texts.length, completion_tokens: total, total_tokens: 10 * texts.length + total },
-    timings: { generationMs: 10, scoringMs: 2, totalMs: 12 },
-  };
-}
-
-type SelectFn = (request: SelectRequest, options: SelectCallOptions) => Promise<Selection>;
-
-function fakeSelector(select: SelectFn, generator: Partial<Generator> = {}): Selector & { calls: SelectRequest[] } {
-  const calls: SelectRequest[] = [];
-  const scorer: Scorer = { attributes, info: { model: 'fake', executionProvider: 'js' }, score: async () => [] };
-  return {
-    calls,
-    attributes,
-    angleAttributes: ['helpfulness', 'verbosity'],
-    defaults: { ...BASE_DEFAULTS, preference: { helpfulness: 1 } },
-    limits: { maxK: DEFAULT_MAX_K },
-    generator: { name: 'fake', complete: () => Promise.reject(new Error('unused')), ...generator },
-    scorer,
-    select: (request, options = {}) => {
-      calls.push(request);
-      return select(request, options);
-    },
-    upstreamQueue: () => ({ size: 0, pending: 0 }),
-    onIdle: () => Promise.resolve(),
-  };
-}
 
 function appWith(
   selector: Selector,
@@ -269,17 +213,6 @@ describe('preferenceSelection: validation', () => {
 });
 
 describe('preferenceSelection: streaming', () => {
-  /** A selection the test finishes by hand. */
-  function deferred() {
-    let resolve!: (s: Selection) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<Selection>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  }
-
   it('Should replay the chosen answer as spec-exact SSE with usage last', async () => {
     const selector = fakeSelector(async () => selectionOf(['one two three four five six seven eight nine ten eleven']));
     const res = await post(appWith(selector), body({ stream: true, stream_options: { include_usage: true } }));

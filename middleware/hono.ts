@@ -10,7 +10,8 @@
  * - Requests with `tools` or a non-text `response_format` pass through with strategy `none` (the reward model
  *   judges prose, not tool calls or JSON); `X-Selection-Strategy: none` in the response says so.
  * - Strategy `none` with `stream: true` is true pass-through streaming when the generator can stream. It then skips
- *   the engine's queue, retries and deadline, and the response carries no selection report.
+ *   the engine's queue, retries and deadline (an idle timeout bounds each wait for a chunk instead), and the
+ *   response carries no selection report.
  * - A model id may carry a strategy prefix (`rps:llama-3`, `none:llama-3`) for clients that can only pick a model;
  *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
@@ -22,11 +23,13 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { assertInBound, type Bound } from '../core/bounds.js';
-import { ClientClosedError, isAbortError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
 import type { EarlyWinner, Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
+import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
+import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
 import { commitHeaders, liveEvents } from './http/live-stream.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
@@ -57,6 +60,12 @@ export interface PreferenceSelectionOptions {
    */
   readonly keepAliveMs?: number;
   /**
+   * Longest wait for the first chunk of a pass-through stream and between two of its chunks; then the upstream call
+   * is aborted and the client gets a 504 (or an error event once the stream has started). Minimum: `1`.
+   * @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
    * Approximate characters per content chunk when a selected answer is replayed as a stream. Minimum: `1`.
    * @default 24
    */
@@ -80,10 +89,11 @@ export interface PreferenceSelectionOptions {
 }
 
 /** Defaults of the middleware's numeric options (the server's settings start from these). */
-export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, chunkChars: 24 } as const;
+export const MIDDLEWARE_DEFAULTS = { keepAliveMs: 1500, streamIdleTimeoutMs: 60_000, chunkChars: 24 } as const;
 /** Ranges of the middleware's numeric options. */
 export const MIDDLEWARE_BOUNDS = {
   keepAliveMs: { min: 1, integer: true },
+  streamIdleTimeoutMs: { min: 1, integer: true },
   chunkChars: { min: 1, integer: true },
 } as const satisfies Record<keyof typeof MIDDLEWARE_DEFAULTS, Bound>;
 
@@ -94,6 +104,22 @@ const defaults = {
   onSelection: (): void => {},
   onStreamError: (): void => {},
 } satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+
+/**
+ * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
+ * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
+ */
+export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+  if ('maxK' in options) {
+    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
+    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
+  }
+  const opts = { ...defaults, ...options };
+  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
+  assertInBound('streamIdleTimeoutMs', opts.streamIdleTimeoutMs, MIDDLEWARE_BOUNDS.streamIdleTimeoutMs);
+  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  return opts;
+}
 
 /**
  * Creates the chat-completions middleware. Mount it where the OpenAI path should live; it handles
@@ -109,13 +135,7 @@ const defaults = {
  * app.use('/v1/*', preferenceSelection({ selector: createSelector({ generator, scorer }) }));
  */
 export function preferenceSelection(options: PreferenceSelectionOptions): MiddlewareHandler {
-  if ('maxK' in options) {
-    // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
-    throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of preferenceSelection');
-  }
-  const opts = { ...defaults, ...options };
-  assertInBound('keepAliveMs', opts.keepAliveMs, MIDDLEWARE_BOUNDS.keepAliveMs);
-  assertInBound('chunkChars', opts.chunkChars, MIDDLEWARE_BOUNDS.chunkChars);
+  const opts = middlewareOptions(options);
   const { selector } = opts;
   const parse = createRequestParser({
     attributes: selector.attributes,
@@ -140,22 +160,18 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     const params = { ...request.params, model: upstreamModel };
     const meta = newResponseMeta(request.model);
 
-    // One controller per request: the client's disconnect (or a cancelled stream) aborts all its upstream calls.
-    const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    const onClientAbort = () => abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientAbort();
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const asClientError = (err: unknown): unknown =>
-      isAbortError(err) && abort.signal.aborted ? new ClientClosedError() : err;
+    const { abort, asClientError } = requestAbort(c.req.raw.signal);
     const onLateError = (err: unknown) => opts.onStreamError(asClientError(err), c);
 
     const stream = selector.generator.stream;
     if (request.stream && request.selection.strategy === 'none' && stream) {
-      const upstream = stream.call(
-        selector.generator,
-        { ...params, stream: true, ...streamOptions(request) },
-        { signal: abort.signal },
+      const upstream = withIdleTimeout(
+        stream.call(
+          selector.generator,
+          { ...params, stream: true, ...streamOptions(request) },
+          { signal: abort.signal },
+        ),
+        { idleTimeoutMs: opts.streamIdleTimeoutMs, abort },
       );
       const ready = passThroughEvents(upstream, meta).catch((err: unknown) => Promise.reject(asClientError(err)));
       const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });

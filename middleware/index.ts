@@ -53,6 +53,8 @@ export type {
 } from '../core/selector.js';
 export { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS, preferenceSelection } from './hono.js';
 export type { PreferenceSelectionOptions, PrefselVariables } from './hono.js';
+export { preferenceResponses } from './responses.js';
+export type { PreferenceResponsesOptions } from './responses.js';
 export { errorBody, errorResponse, errorStatus } from './http/errors.js';
 export { REPORT_HEADERS, REQUEST_HEADERS } from './http/headers.js';
 export type { ParsedChatRequest } from './http/parse-request.js';

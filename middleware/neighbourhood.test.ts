@@ -28,24 +28,77 @@ describe('grid neighbourhood (the authors’ procedure)', () => {
     expect(angles(target)).toEqual(expected);
   });
 
-  it('keeps only grid points within θmax and may return fewer than k', () => {
+  it('keeps only grid points within θmax and may return fewer than k (the authors’ procedure itself)', () => {
     const { target, active } = parsePreference({ angle_deg: 10 }, { attributes: HV });
     const dirs = gridNeighbourhood(target, { ...defaults, k: 9, radiusDeg: 5, attributes: HV, active, plane: HV });
     expect(dirs.map((d) => d.angleDeg)).toEqual([10, 5, 15]);
     expect(dirs[0]!.offsetDeg).toBeCloseTo(0, 5); // arccos near 1 is coarse: ~1e-6°
   });
 
-  it('is the default for two active attributes; an out-of-grid target falls back to cap', () => {
+  it('is the default for two active attributes and, where it supplies k, is exactly the grid', () => {
     const near = parsePreference({ angle_deg: 45 }, { attributes: HV });
-    expect(
-      buildNeighbourhood(near.target, { ...defaults, attributes: HV, active: near.active }).map((d) => d.angleDeg),
-    ).toEqual([40, 35, 30, 25, 20]);
+    const dirs = buildNeighbourhood(near.target, { ...defaults, attributes: HV, active: near.active });
+    expect(dirs.map((d) => d.angleDeg)).toEqual([40, 35, 30, 25, 20]);
+    expect(dirs.every((d) => d.source === 'grid')).toBe(true);
+  });
+
+  it('k means k: a grid short of k points keeps them first and the cap completes the rest', () => {
+    // The README's k = 8 at 40°: the grid holds 7 points within 30° (10°…40°); the cap adds one above the target.
+    const at40 = parsePreference({ angle_deg: 40 }, { attributes: HV });
+    const eight = buildNeighbourhood(at40.target, { ...defaults, k: 8, attributes: HV, active: at40.active });
+    expect(eight.map((d) => [d.angleDeg, d.source])).toEqual([
+      [40, 'grid'],
+      [35, 'grid'],
+      [30, 'grid'],
+      [25, 'grid'],
+      [20, 'grid'],
+      [15, 'grid'],
+      [10, 'grid'],
+      [47.5, 'cap'], // the cap's 40° is the grid's 40°, so its next direction is taken
+    ]);
+    // The playground's 60°, k 5: the grid has 3 points (30°…40°, all below the target), the cap adds 60° and 75°.
+    const at60 = parsePreference({ angle_deg: 60 }, { attributes: HV });
+    const five = buildNeighbourhood(at60.target, { ...defaults, attributes: HV, active: at60.active });
+    expect(five.map((d) => [d.angleDeg, d.source])).toEqual([
+      [40, 'grid'],
+      [35, 'grid'],
+      [30, 'grid'],
+      [60, 'cap'],
+      [75, 'cap'],
+    ]);
+  });
+
+  it('a target with no grid point in range gets the cap’s k, by default and when grid is asked for', () => {
     const far = parsePreference({ angle_deg: 120 }, { attributes: HV });
-    const dirs = buildNeighbourhood(far.target, { ...defaults, attributes: HV, active: far.active });
-    expect(dirs.map((d) => Math.round(d.angleDeg ?? NaN))).toEqual([120, 135, 105, 150, 90]);
-    expect(() =>
-      buildNeighbourhood(far.target, { ...defaults, mode: 'grid', attributes: HV, active: far.active }),
-    ).toThrow(expect.objectContaining({ param: 'selection.neighbourhood' }));
+    for (const mode of [undefined, 'grid'] as const) {
+      const dirs = buildNeighbourhood(far.target, { ...defaults, mode, attributes: HV, active: far.active });
+      expect(dirs.map((d) => Math.round(d.angleDeg ?? NaN))).toEqual([120, 135, 105, 150, 90]);
+      expect(dirs.every((d) => d.source === 'cap')).toBe(true);
+    }
+  });
+
+  it('any target, k and radius in a plane: exactly k distinct directions within θmax, grid points first', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -180, max: 180, noNaN: true }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.double({ min: 0.5, max: 90, noNaN: true }),
+        (angle, k, radiusDeg) => {
+          const { target, active } = parsePreference({ angle_deg: angle }, { attributes: HV });
+          const options = { k, radiusDeg, seed: 1, attributes: HV, active };
+          const dirs = buildNeighbourhood(target, options);
+          expect(dirs).toHaveLength(k);
+          const grid = gridNeighbourhood(target, { ...options, plane: HV });
+          expect(dirs.slice(0, grid.length)).toEqual(grid);
+          expect(dirs.slice(grid.length).every((d) => d.source === 'cap')).toBe(true);
+          for (const [i, d] of dirs.entries()) {
+            expect(toDegrees(angleBetween(d.vector, target.vector))).toBeLessThanOrEqual(radiusDeg + 1e-6);
+            for (const e of dirs.slice(i + 1))
+              expect(toDegrees(angleBetween(d.vector, e.vector))).toBeGreaterThan(1e-7);
+          }
+        },
+      ),
+    );
   });
 });
 
@@ -61,7 +114,9 @@ describe('cap neighbourhood', () => {
 
   it('one active attribute: k copies of the target', () => {
     const { target, active } = parsePreference({ helpfulness: 2 }, { attributes: ATTRS });
-    expect(buildNeighbourhood(target, { ...defaults, attributes: ATTRS, active })).toEqual(Array(5).fill(target));
+    expect(buildNeighbourhood(target, { ...defaults, attributes: ATTRS, active })).toEqual(
+      Array(5).fill({ ...target, source: 'target' }),
+    );
   });
 
   const preference = fc
@@ -88,7 +143,7 @@ describe('cap neighbourhood', () => {
         const { target, active } = parsePreference(p, { attributes: ATTRS });
         const dirs = buildNeighbourhood(target, { mode: 'cap', k, radiusDeg, seed, attributes: ATTRS, active });
         expect(dirs).toHaveLength(k);
-        expect(dirs[0]).toEqual(target);
+        expect(dirs[0]).toEqual({ ...target, source: 'cap' });
         for (const d of dirs) {
           expect(norm(d.vector)).toBeCloseTo(1, 9);
           expect(toDegrees(angleBetween(d.vector, target.vector))).toBeLessThanOrEqual(radiusDeg + 1e-6);

@@ -2,8 +2,10 @@
  * @module neighbourhood
  * The k preference directions RPS generates under. Two modes:
  * - `grid`: the authors' procedure (rps-method §1.2), for two active attributes: absolute angles −40°…40° in 5° steps,
- *   keep those within θmax (arccos distance) of the target, stable-sort by distance, take the first k. It may give
- *   fewer than k directions (small θmax, or a target near the grid's edge), exactly as the authors' code does.
+ *   keep those within θmax (arccos distance) of the target, stable-sort by distance, take the first k. Where the grid
+ *   holds fewer than k such points (a small θmax, or a target near or beyond the grid's ±40° edge), the authors' code
+ *   returns fewer; here the grid points come first, unchanged, and the cap's directions (below) complete the k,
+ *   skipping any that coincide with a grid point. Every direction says which procedure made it (`source`).
  * - `cap`: any number d ≥ 2 of active attributes. The target comes first. In 2-D the rest are ± pairs evenly spaced
  *   out to the radius (+ before −); for d > 2 they are area-uniform on the spherical cap, reproducible from the seed.
  * Directions live in the span of the active attributes; every other coordinate is 0.
@@ -19,10 +21,12 @@ import { sampleSphericalCap } from './spherical-cap.js';
 export const RPS_GRID = { fromDeg: -40, toDeg: 40, stepDeg: 5 } as const;
 
 const RIM_TOLERANCE_DEG = 1e-9;
+/** Two directions closer than this are the same candidate (a cap direction landing on a grid point). */
+const SAME_DIRECTION_DEG = 1e-6;
 
 /** Options of {@link buildNeighbourhood}. */
 export interface NeighbourhoodOptions {
-  /** Unset: `grid` for two active attributes (falling back to `cap` when the grid has no point in range), else `cap`. */
+  /** Unset: `grid` for two active attributes (completed from the cap when it has fewer than k points), else `cap`. */
   mode?: NeighbourhoodMode | undefined;
   k: number;
   radiusDeg: number;
@@ -35,36 +39,31 @@ export interface NeighbourhoodOptions {
 
 /**
  * The neighbourhood of a target direction.
- * @returns at most k directions, each with `offsetDeg` (its angle to the target) and, in a plane, `angleDeg`.
- *   With one active attribute the only unit directions are ±target, so the result is k copies of the target.
+ * @returns exactly k directions, each with `offsetDeg` (its angle to the target), `source` ('grid', 'cap' or
+ *   'target') and, in a plane, `angleDeg`. With one active attribute the only unit directions are ±target, so the
+ *   result is k copies of the target.
  * @throws InvalidRequestError (`param: selection.neighbourhood`) when `grid` is asked for other than two active
- *   attributes, or the grid has no point within the radius.
+ *   attributes.
  */
 export function buildNeighbourhood(target: Direction, options: NeighbourhoodOptions): Direction[] {
   const { active, k } = options;
   const plane = planeOf(active);
-  if (options.mode === 'grid') {
-    if (!plane) {
-      throw new InvalidRequestError(
-        `selection.neighbourhood "grid" needs exactly two active attributes; the preference names ${active.length}. Use "cap".`,
-        { param: 'selection.neighbourhood' },
-      );
-    }
-    const directions = gridNeighbourhood(target, { ...options, plane });
-    if (directions.length === 0) {
-      throw new InvalidRequestError(
-        `No point of the ${RPS_GRID.fromDeg}°…${RPS_GRID.toDeg}° grid lies within ${options.radiusDeg}° of the target; use "cap" or a larger radius.`,
-        { param: 'selection.neighbourhood' },
-      );
-    }
-    return directions;
+  if (options.mode === 'grid' && !plane) {
+    throw new InvalidRequestError(
+      `selection.neighbourhood "grid" needs exactly two active attributes; the preference names ${active.length}. Use "cap".`,
+      { param: 'selection.neighbourhood' },
+    );
   }
-  if (active.length < 2) return Array.from({ length: k }, () => target);
-  if (options.mode === undefined && plane) {
-    const directions = gridNeighbourhood(target, { ...options, plane });
-    if (directions.length > 0) return directions;
-  }
-  return capNeighbourhood(target, options);
+  if (active.length < 2) return Array.from({ length: k }, () => ({ ...target, source: 'target' as const }));
+  if (options.mode === 'cap' || !plane) return capNeighbourhood(target, options);
+  // The grid as the authors built it; when it cannot supply k, the cap completes it.
+  const grid = gridNeighbourhood(target, { ...options, plane });
+  if (grid.length >= k) return grid;
+  const completion = capNeighbourhood(target, options).filter(
+    (d) => !grid.some((g) => toDegrees(angleBetween(g.vector, d.vector)) < SAME_DIRECTION_DEG),
+  );
+  // In a plane the cap's k directions are distinct, and each grid point matches at most one, so enough remain.
+  return [...grid, ...completion.slice(0, k - grid.length)];
 }
 
 interface PlaneOptions extends NeighbourhoodOptions {
@@ -84,9 +83,10 @@ export function gridNeighbourhood(target: Direction, options: PlaneOptions): Dir
   }
   // Array.prototype.sort is stable, so equal distances keep ascending grid order (numpy's stable argsort).
   kept.sort((a, b) => a.distance - b.distance);
-  return kept
-    .slice(0, k)
-    .map(({ angle, vector, distance }) => makeDirection(vector, { attributes, offsetDeg: distance, angleDeg: angle }));
+  return kept.slice(0, k).map(({ angle, vector, distance }) => ({
+    ...makeDirection(vector, { attributes, offsetDeg: distance, angleDeg: angle }),
+    source: 'grid' as const,
+  }));
 }
 
 function capNeighbourhood(target: Direction, options: NeighbourhoodOptions): Direction[] {
@@ -103,12 +103,15 @@ function capNeighbourhood(target: Direction, options: NeighbourhoodOptions): Dir
     }
     return offsets.map((offset) =>
       offset === 0
-        ? target
-        : makeDirection(planeVector(base + offset, { attributes, plane }), {
-            attributes,
-            offsetDeg: Math.abs(offset),
-            angleDeg: base + offset,
-          }),
+        ? { ...target, source: 'cap' as const }
+        : {
+            ...makeDirection(planeVector(base + offset, { attributes, plane }), {
+              attributes,
+              offsetDeg: Math.abs(offset),
+              angleDeg: base + offset,
+            }),
+            source: 'cap' as const,
+          },
     );
   }
   const dims = active.map((name) => attributes.indexOf(name));
@@ -120,10 +123,11 @@ function capNeighbourhood(target: Direction, options: NeighbourhoodOptions): Dir
     random: createRandom(seed),
   });
   return [
-    target,
-    ...samples.map((vector) =>
-      makeDirection(vector, { attributes, offsetDeg: toDegrees(angleBetween(vector, target.vector)) }),
-    ),
+    { ...target, source: 'cap' as const },
+    ...samples.map((vector) => ({
+      ...makeDirection(vector, { attributes, offsetDeg: toDegrees(angleBetween(vector, target.vector)) }),
+      source: 'cap' as const,
+    })),
   ];
 }
 

@@ -117,7 +117,8 @@ function directionOf(
   const angleAttributes = options.angleAttributes ?? DEFAULT_ANGLE_ATTRIBUTES;
   if ('angle_deg' in input && typeof input.angle_deg === 'number') {
     const [x, y] = angleAttributes;
-    const rad = toRadians(input.angle_deg);
+    // `% 360` is exact and leaves |angle| < 360 untouched; without it 1e308° overflows to ∞ rad and cos/sin give NaN.
+    const rad = toRadians(input.angle_deg % 360);
     // Exact (cos θ, sin θ), not a normalised rounding of it: the grid's tie order (rps-method §1.2) depends on it.
     const vector = attributes.map((name) => (name === x ? Math.cos(rad) : name === y ? Math.sin(rad) : 0));
     const target = makeDirection(vector, { attributes, offsetDeg: 0, angleDeg: wrapDegrees(input.angle_deg) });

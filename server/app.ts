@@ -5,7 +5,7 @@
  * never echoes an internal message, and the request id travels back as `x-request-id` (openai-node's
  * `err.requestID`).
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import {
@@ -16,8 +16,10 @@ import {
   PrefselError,
 } from '../core/errors.js';
 import type { Selector } from '../core/selector.js';
+import type { Selection } from '../core/types.js';
 import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
 import { preferenceSelection } from '../middleware/hono.js';
+import { preferenceResponses } from '../middleware/responses.js';
 import { clientKeyAuth } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
@@ -41,13 +43,17 @@ export interface AppOptions {
   apiKeys: readonly string[];
   /** Largest request body, bytes. */
   bodyLimit: number;
-  /** Chat requests handled at once before 429. */
+  /** Chat and Responses requests handled at once before 429. */
   maxRequests: number;
   keepAliveMs: number;
   /** Client model → upstream model; empty means any model passes through. */
   modelMap: Readonly<Record<string, string>>;
-  /** Longest wait for the upstream in `/readyz`. */
+  /** Longest wait for the upstream in `/readyz`; default 3000. */
   readyTimeoutMs?: number;
+  /** Longest wait for a chunk of a pass-through stream (`--stream-idle-timeout-ms`); default 60000. */
+  streamIdleTimeoutMs?: number;
+  /** Longest wait for the upstream's model list in `GET /v1/models` (`--models-timeout-ms`); default 10000. */
+  modelsTimeoutMs?: number;
   /** Extra top-level fields clients may send and the generator forwards (`--forward-params`); default none. */
   forwardParams?: readonly string[];
 }
@@ -67,6 +73,8 @@ export interface AppDeps {
 const ROUTES = new Set([
   '/v1/chat/completions',
   '/chat/completions',
+  '/v1/responses',
+  '/responses',
   '/v1/models',
   '/healthz',
   '/readyz',
@@ -127,18 +135,30 @@ export function createApp(deps: AppDeps): Hono {
     else done();
   };
   const hasMap = Object.keys(options.modelMap).length > 0;
-  const chat = preferenceSelection({
+  const endpointOptions = {
     selector,
     keepAliveMs: options.keepAliveMs,
+    ...(options.streamIdleTimeoutMs ? { streamIdleTimeoutMs: options.streamIdleTimeoutMs } : {}),
     forwardParams: options.forwardParams ?? [],
-    resolveModel: (model) => (hasMap ? options.modelMap[model] : model),
-    onSelection: (selection) => metrics.observeSelection(selection),
-    onStreamError: (err, c) => logError(c.get('log'), err),
-  });
+    resolveModel: (model: string) => (hasMap ? options.modelMap[model] : model),
+    onSelection: (selection: Selection) => metrics.observeSelection(selection),
+    onStreamError: (err: unknown, c: Context) => logError(c.get('log'), err),
+  };
+  const chat = preferenceSelection(endpointOptions);
+  const responses = preferenceResponses(endpointOptions);
 
+  // Both endpoints run the same engine behind the same guards: key, body limit, in-flight limit.
   for (const path of ['/v1/chat/completions', '/chat/completions']) app.post(path, auth, limitBody, admit, chat);
+  for (const path of ['/v1/responses', '/responses']) app.post(path, auth, limitBody, admit, responses);
   app.use('/v1/*', auth);
-  app.route('/v1', modelRoutes({ generator: selector.generator, modelMap: options.modelMap }));
+  app.route(
+    '/v1',
+    modelRoutes({
+      generator: selector.generator,
+      modelMap: options.modelMap,
+      ...(options.modelsTimeoutMs ? { timeoutMs: options.modelsTimeoutMs } : {}),
+    }),
+  );
   app.route(
     '/',
     systemRoutes({
@@ -154,13 +174,21 @@ export function createApp(deps: AppDeps): Hono {
       c.json({
         name: 'prefsel',
         description: 'OpenAI-compatible proxy with Robust Preference Selection.',
-        endpoints: ['POST /v1/chat/completions', 'GET /v1/models', 'GET /healthz', 'GET /readyz', 'GET /metrics'],
+        endpoints: [
+          'POST /v1/chat/completions',
+          'POST /v1/responses',
+          'GET /v1/models',
+          'GET /healthz',
+          'GET /readyz',
+          'GET /metrics',
+        ],
       }),
     );
   }
 
   app.notFound((c) => {
-    const hint = c.req.path.endsWith('/chat/completions') ? ' (use POST)' : '';
+    const post = c.req.path.endsWith('/chat/completions') || c.req.path.endsWith('/responses');
+    const hint = post ? ' (use POST)' : '';
     const err = new NotFoundError(`Unknown route: ${c.req.method} ${c.req.path}${hint}.`, { code: 'unknown_route' });
     return c.json(err.toJSON(), 404);
   });

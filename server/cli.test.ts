@@ -1,9 +1,11 @@
 /**
  * The `prefsel` command as a user runs it: a child process on 127.0.0.1 with the default reward model. Covers help,
- * configuration errors (exit 2 with a message naming the setting), the `npm start` offline defaults, and SIGTERM
- * draining an in-flight stream before exiting 0.
+ * configuration errors (exit 2 with a message naming the setting) and a taken port, both reported once and before
+ * the model loads, the `npm start` offline defaults, and SIGTERM draining an in-flight stream before exiting 0.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
@@ -42,19 +44,24 @@ function logLines(r: Run): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Waits for the "listening" log line and returns its URL and the server process id. */
-async function listening(r: Run): Promise<{ url: string; pid: number }> {
+/** Waits for a log line whose message starts with `prefix` ("listening": port bound; "ready": model loaded). */
+async function logged(r: Run, prefix: string): Promise<{ url: string; pid: number }> {
   let line: Record<string, unknown> | undefined;
   await vi.waitFor(
     () => {
       if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-      line = logLines(r).find((l) => typeof l.msg === 'string' && l.msg.startsWith('listening'));
+      line = logLines(r).find((l) => typeof l.msg === 'string' && l.msg.startsWith(prefix));
       expect(line).toBeDefined();
     },
-    { timeout: 90_000, interval: 100 },
+    { timeout: 90_000, interval: 50 },
   );
   return { url: String(line!.url), pid: Number(line!.pid) };
 }
+
+const whenReady = (r: Run) => logged(r, 'ready');
+
+/** The reward model's one load-time line: present only once the model was being loaded. */
+const MODEL_LOADED = /execution provider/;
 
 describe('prefsel CLI', () => {
   it('Should print usage and the serve flags', async () => {
@@ -79,12 +86,38 @@ describe('prefsel CLI', () => {
     expect(env.stderr()).toMatch(/PREFSEL_STRATEGY .*"magic".*rps/);
   });
 
-  it('Should refuse a default preference the reward model cannot score, naming the valid attributes', async () => {
+  it('Should refuse a default preference the reward model cannot score before loading it, once, readably', async () => {
     const sim = await startSimulatedUpstream();
     const r = cli(['serve', '--port', '0', '--upstream-url', sim.url, '--preference', 'speed=1']);
     expect(await r.exit).toBe(2);
-    expect(r.stderr()).toMatch(/--preference.*speed.*helpfulness/s);
+    expect(r.stderr()).toMatch(/--preference.*unknown attribute "speed"; valid attributes: helpfulness/s);
+    // Checked against the model's labels, not after loading it: no load line, and one message, no JSON stack.
+    expect(r.stdout() + r.stderr()).not.toMatch(MODEL_LOADED);
+    expect(r.stderr().match(/prefsel:/g)).toHaveLength(1);
+    expect(r.stdout()).not.toContain('"stack"');
     await sim.close();
+  });
+
+  it('Should report a port already in use before loading the model, once, readably', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const r = cli(['serve', '--port', String(port)]);
+      expect(await r.exit).toBe(1);
+      expect(r.stderr()).toContain(`Port ${port} is taken; choose another with --port or PREFSEL_PORT.`);
+      expect(r.stdout() + r.stderr()).not.toMatch(MODEL_LOADED);
+      expect(r.stderr().match(/prefsel: cannot start/g)).toHaveLength(1);
+      expect(r.stdout()).not.toContain('"stack"');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('Should warn about an unknown PREFSEL_* variable with the closest name', async () => {
+    const r = cli(['serve', '--k', 'zero'], { PREFSEL_PORTT: '9000' });
+    expect(await r.exit).toBe(2);
+    expect(r.stderr()).toContain('PREFSEL_PORTT is ignored: no such setting. Did you mean PREFSEL_PORT?');
   });
 
   it('Should refuse a reward-model directory that is not one, naming the file', async () => {
@@ -96,7 +129,13 @@ describe('prefsel CLI', () => {
   it('Should serve with the offline defaults of npm start (simulated upstream, reference reward model)', async () => {
     const r = run('npm', ['start', '--silent', '--', '--port', '0']);
     try {
-      const { url } = await listening(r);
+      // The port is bound before the model loads; until it is loaded the server is live but not ready.
+      const bound = await logged(r, 'listening');
+      const early = await fetch(`${bound.url}/readyz`);
+      if (!logLines(r).some((l) => typeof l.msg === 'string' && l.msg.startsWith('ready'))) {
+        expect(early.status).toBe(503);
+      }
+      const { url } = await whenReady(r);
       expect(r.stderr()).toContain('SIMULATED UPSTREAM');
       const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
       const { data, response } = await client.chat.completions
@@ -124,7 +163,7 @@ describe('prefsel CLI', () => {
     const sim = await startSimulatedUpstream({ ttftMs: 1000, record: true });
     const r = cli(['serve', '--port', '0', '--upstream-url', sim.url, '--keep-alive-ms', '20']);
     try {
-      const { url } = await listening(r);
+      const { url } = await whenReady(r);
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

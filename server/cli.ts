@@ -1,15 +1,28 @@
 /**
  * @module cli
- * `prefsel serve [flags]`: parse the configuration, compose, listen. SIGTERM/SIGINT stop intake, let in-flight
- * requests finish within the grace period, release the reward model and exit 0 (1 if the grace period ran out and
- * connections had to be cut). A second signal exits at once.
+ * `prefsel serve [flags]`: check the configuration, bind the port, then load the reward model and compose (the port
+ * answers 503 meanwhile), so every mistake that can be caught early (a bad setting, an unknown attribute in the
+ * default preference, a taken port) is reported before the slow part, once, as one readable line. SIGTERM/SIGINT
+ * stop intake, let in-flight requests finish within the grace period, release the reward model and exit 0 (1 if the
+ * grace period ran out and connections had to be cut). A second signal exits at once.
  */
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ModelLoadError } from '../core/errors.js';
 import { compose, type Composed } from './compose.js';
-import { ConfigError, describeConfig, helpText, loadConfig, type ServerConfig } from './config.js';
+import {
+  ConfigError,
+  describeConfig,
+  helpText,
+  loadConfig,
+  unknownVariables,
+  type LoadedConfig,
+  type ServerConfig,
+} from './config.js';
 import { createLogger } from './logger.js';
+import { createStartupGate, type StartupGate } from './startup.js';
 
 const USAGE = `Usage: prefsel <command> [flags]
 
@@ -23,6 +36,35 @@ Example:
 /** Exit codes: 0 clean, 1 runtime failure, 2 bad usage or configuration. */
 const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
+/** A start-up failure whose message already says what to do: printed once, as one readable line, no stack. */
+class StartupError extends Error {}
+
+/** Prints a start-up failure once and exits: expected ones as a line, anything else with its stack in the log. */
+function fail(err: unknown, logger?: Logger): never {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`prefsel: ${message}\n`);
+    process.exit(EXIT.usage);
+  }
+  process.stderr.write(`prefsel: cannot start: ${message}\n`);
+  // An unexpected error is a bug: its stack is worth a log line. The expected ones are fully said above.
+  if (!(err instanceof StartupError || err instanceof ModelLoadError)) logger?.fatal({ err }, 'start-up failed');
+  process.exit(EXIT.failure);
+}
+
+/** Binds the port; resolves once listening. A taken port is a {@link StartupError} naming the setting to change. */
+function listen(config: ServerConfig, fetch: StartupGate['fetch']): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port }) as Server;
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const hint =
+        err.code === 'EADDRINUSE' ? ` Port ${config.port} is taken; choose another with --port or PREFSEL_PORT.` : '';
+      reject(new StartupError(`cannot listen on ${config.host}:${config.port}: ${err.message}.${hint}`));
+    });
+    server.once('listening', () => resolve(server));
+  });
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -34,57 +76,37 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(EXIT.usage);
   }
 
-  let config: ServerConfig;
+  // Before the configuration is read: a mistyped variable may be the reason a setting looks wrong.
+  const warnings = unknownVariables(process.env);
+  for (const warning of warnings) process.stderr.write(`prefsel: warning: ${warning}\n`);
+  let loaded: LoadedConfig;
   try {
-    const loaded = loadConfig(rest, process.env);
-    if (loaded.help) {
-      process.stdout.write(`${helpText()}\n`);
-      process.exit(EXIT.ok);
-    }
-    config = loaded.config;
+    loaded = loadConfig(rest, process.env);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`prefsel: ${err.message}\n`);
-    process.exit(EXIT.usage);
+    fail(err);
   }
-
+  if (loaded.help) {
+    process.stdout.write(`${helpText()}\n`);
+    process.exit(EXIT.ok);
+  }
+  const { config } = loaded;
   const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, 'effective configuration');
 
-  let composed: Composed;
+  // The port first, the model second: a taken port fails in milliseconds, and the port answers 503 while loading.
+  const gate = createStartupGate();
+  let server: Server;
   try {
-    composed = await compose(config, { logger });
+    server = await listen(config, gate.fetch);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`prefsel: cannot start: ${message}\n`);
-    logger.fatal({ err }, 'start-up failed');
-    process.exit(err instanceof ConfigError ? EXIT.usage : EXIT.failure);
+    fail(err, logger);
   }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url }, `listening on ${url}; loading the reward model (503 until ready)`);
 
-  const server = serve({ fetch: composed.app.fetch, hostname: config.host, port: config.port }) as Server;
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    const hint =
-      err.code === 'EADDRINUSE' ? ` Port ${config.port} is taken; choose another with --port or PREFSEL_PORT.` : '';
-    process.stderr.write(`prefsel: cannot listen on ${config.host}:${config.port}: ${err.message}.${hint}\n`);
-    void composed.close().finally(() => process.exit(EXIT.failure));
-  });
-  server.on('listening', () => {
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info(
-      {
-        url,
-        upstream: composed.upstream.simulated ? 'SIMULATED' : composed.upstream.url,
-        scorer: composed.scorer.info.model,
-        executionProvider: composed.scorer.info.executionProvider,
-        attributes: composed.scorer.attributes,
-      },
-      `listening on ${url} (OpenAI base URL: ${url}/v1)`,
-    );
-    // Logs are JSON for machines; a person who just ran `npm start` also gets one plain line saying where to go.
-    process.stderr.write(`\nprefsel is ready: playground ${url}/ · OpenAI base URL ${url}/v1 · Ctrl+C stops\n\n`);
-  });
-
+  let composed: Composed | undefined;
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -93,12 +115,18 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     stopping = true;
     logger.info(
-      { signal, inFlight: composed.tracker.active, graceMs: config.shutdownGraceMs },
+      { signal, inFlight: composed?.tracker.active ?? 0, graceMs: config.shutdownGraceMs },
       'stopping: no new connections',
     );
     server.close();
     server.closeIdleConnections();
-    const drained = Promise.all([composed.tracker.idle(), composed.selector.onIdle()]).then(() => true);
+    // Still loading: nothing is in flight and nothing is built yet (exiting ends the load).
+    if (!composed) {
+      logger.info({ clean: true }, 'stopped');
+      process.exit(EXIT.ok);
+    }
+    const running = composed;
+    const drained = Promise.all([running.tracker.idle(), running.selector.onIdle()]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), config.shutdownGraceMs);
@@ -106,18 +134,35 @@ async function main(argv: readonly string[]): Promise<void> {
     const clean = await Promise.race([drained, graceOver]);
     clearTimeout(timer);
     if (!clean) {
-      logger.warn({ inFlight: composed.tracker.active }, 'grace period over: closing remaining connections');
+      logger.warn({ inFlight: running.tracker.active }, 'grace period over: closing remaining connections');
       server.closeAllConnections();
     }
-    await composed.close().catch((err: unknown) => logger.error({ err }, 'closing failed'));
+    await running.close().catch((err: unknown) => logger.error({ err }, 'closing failed'));
     logger.info({ clean }, 'stopped');
     process.exit(clean ? EXIT.ok : EXIT.failure);
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+
+  try {
+    composed = await compose(config, { logger });
+  } catch (err) {
+    server.close();
+    fail(err, logger);
+  }
+  gate.open(composed.app);
+  logger.info(
+    {
+      url,
+      upstream: composed.upstream.simulated ? 'SIMULATED' : composed.upstream.url,
+      scorer: composed.scorer.info.model,
+      executionProvider: composed.scorer.info.executionProvider,
+      attributes: composed.scorer.attributes,
+    },
+    `ready on ${url} (OpenAI base URL: ${url}/v1)`,
+  );
+  // Logs are JSON for machines; a person who just ran `npm start` also gets one plain line saying where to go.
+  process.stderr.write(`\nprefsel is ready: playground ${url}/ · OpenAI base URL ${url}/v1 · Ctrl+C stops\n\n`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`prefsel: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(EXIT.failure);
-});
+main(process.argv.slice(2)).catch((err: unknown) => fail(err));

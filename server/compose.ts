@@ -144,6 +144,8 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         bodyLimit: config.bodyLimit,
         maxRequests: config.maxRequests,
         keepAliveMs: config.keepAliveMs,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+        modelsTimeoutMs: config.modelsTimeoutMs,
         modelMap: config.modelMap,
         forwardParams: config.forwardParams,
       },

@@ -15,6 +15,7 @@ import { preferenceSchema } from '../middleware/preference.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
+import { MODELS_BOUNDS, MODELS_DEFAULTS } from './routes/models.js';
 
 /** How a raw text value (flag or variable) is read before validation; a config file gives typed values directly. */
 export type FieldKind = 'string' | 'number' | 'list';
@@ -397,6 +398,24 @@ export const CONFIG_FIELDS = {
     schema: numberRule(MIDDLEWARE_BOUNDS.keepAliveMs),
     default: MIDDLEWARE_DEFAULTS.keepAliveMs,
   },
+  streamIdleTimeoutMs: {
+    flag: 'stream-idle-timeout-ms',
+    env: 'PREFSEL_STREAM_IDLE_TIMEOUT_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: 'Pass-through streams: longest wait for the first chunk and between chunks; then the stream ends with an error.',
+    schema: numberRule(MIDDLEWARE_BOUNDS.streamIdleTimeoutMs),
+    default: MIDDLEWARE_DEFAULTS.streamIdleTimeoutMs,
+  },
+  modelsTimeoutMs: {
+    flag: 'models-timeout-ms',
+    env: 'PREFSEL_MODELS_TIMEOUT_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: "GET /v1/models: longest wait for the upstream's list; then 504.",
+    schema: numberRule(MODELS_BOUNDS.timeoutMs),
+    default: MODELS_DEFAULTS.timeoutMs,
+  },
   shutdownGraceMs: {
     flag: 'shutdown-grace-ms',
     env: 'PREFSEL_SHUTDOWN_GRACE_MS',
@@ -423,10 +442,23 @@ export type ConfigKey = keyof typeof CONFIG_FIELDS;
 /** The fields as `[key, field]` pairs, in `--help` order. */
 export const FIELD_ENTRIES = Object.entries(CONFIG_FIELDS) as Array<[ConfigKey, ConfigField]>;
 
+/** How a setting's default reads in `--help` and the README ("4mb", "8080"); undefined when it has none. */
+export function defaultText(field: ConfigField): string | undefined {
+  if (field.default === undefined) return undefined;
+  return field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
+}
+
 /** `--help`'s line for a setting: its help, then "Default X." from the declared default. */
 export function helpLine(field: ConfigField): string {
-  if (field.default === undefined) return field.help;
-  const shown =
-    field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
-  return `${field.help} Default ${shown}.`;
+  const shown = defaultText(field);
+  return shown === undefined ? field.help : `${field.help} Default ${shown}.`;
+}
+
+/** The settings as a markdown table (server/README.md holds it between `settings` markers; a test keeps it current). */
+export function settingsTable(): string {
+  const rows = FIELD_ENTRIES.map(([, f]) => {
+    const cells = [`\`--${f.flag} ${f.arg}\``, `\`${f.env}\``, defaultText(f) ?? '–', f.help.replace(/\|/g, '\\|')];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return ['| flag | variable | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

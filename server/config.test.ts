@@ -1,5 +1,7 @@
 import { OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { BASE_DEFAULTS } from '../middleware/selection-options.js';
+import { readFileSync } from 'node:fs';
+import { settingsTable } from './config-fields.js';
 import { ConfigError, configSchema, describeConfig, helpText, loadConfig, unknownVariables } from './config.js';
 
 const load = (argv: string[], env: Record<string, string> = {}) => {
@@ -128,12 +130,18 @@ describe('server config', () => {
   });
 
   it('Should warn about an unknown PREFSEL_* variable, naming the closest setting', () => {
-    const loaded = loadConfig([], { PREFSEL_PORTT: '9000', PREFSEL_API_KEY: 'x', PREFSEL_ZZZ: '1', HOME: '/' });
-    expect(loaded.help === false && loaded.warnings).toEqual([
+    expect(unknownVariables({ PREFSEL_PORTT: '9000', PREFSEL_API_KEY: 'x', PREFSEL_ZZZ: '1', HOME: '/' })).toEqual([
       'PREFSEL_API_KEY is ignored: no such setting. Did you mean PREFSEL_API_KEYS?',
       'PREFSEL_PORTT is ignored: no such setting. Did you mean PREFSEL_PORT?',
       'PREFSEL_ZZZ is ignored: no such setting. Run "prefsel serve --help" for every setting.',
     ]);
     expect(unknownVariables({ PREFSEL_PORT: '1', PREFSEL_K: '2' })).toEqual([]);
+  });
+
+  it('Should keep the settings table of server/README.md generated from the same declarations', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const block = /<!-- settings:start[^>]*-->\n([\s\S]*?)\n<!-- settings:end -->/.exec(readme)?.[1];
+    // On failure, paste the expected table between the markers.
+    expect(block).toBe(settingsTable());
   });
 });

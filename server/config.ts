@@ -3,7 +3,7 @@
  * Server configuration from command-line flags and `PREFSEL_*` environment variables (flags win), validated by the
  * schema {@link configSchema} derived from the settings table (`config-fields.ts`). A bad setting stops start-up with
  * a {@link ConfigError} that names the flag, the variable, the value and what to write instead; an unknown
- * `PREFSEL_*` variable gets a warning naming the closest real one.
+ * `PREFSEL_*` variable gets a warning naming the closest real one ({@link unknownVariables}).
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -53,14 +53,7 @@ export class ConfigError extends Error {
 }
 
 /** Result of {@link loadConfig}: either the config or a request for help text. */
-export type LoadedConfig =
-  | { help: true }
-  | {
-      help: false;
-      config: ServerConfig;
-      /** Things worth a warning that do not stop start-up (an unknown `PREFSEL_*` variable). */
-      warnings: string[];
-    };
+export type LoadedConfig = { help: true } | { help: false; config: ServerConfig };
 
 /** Where each raw value came from, for error messages. */
 interface Given {
@@ -126,7 +119,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   }
 
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { help: false, config: parsed.data, warnings: unknownVariables(env) };
+  if (parsed.success) return { help: false, config: parsed.data };
   const lines = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as ConfigKey;
     if (!(key in CONFIG_FIELDS)) return `  ${issue.message}`;

@@ -85,6 +85,19 @@ describe('openai client against prefsel', () => {
     }
   });
 
+  it("Should give the README's k = 8 eight candidates, each saying how its direction was made", async () => {
+    // At 36.9° the authors' grid holds 7 points within 30°; the eighth comes from the cap.
+    const data = (await client.chat.completions.create(
+      withExtensions({
+        model: 'prefsel-sim',
+        messages,
+        preference: { helpfulness: 0.8, verbosity: 0.6 },
+        selection: { k: 8, return_candidates: true },
+      }),
+    )) as OpenAI.ChatCompletion & { selection: { candidates: Array<{ direction: { source: string } }> } };
+    expect(data.selection.candidates.map((c) => c.direction.source)).toEqual([...Array<string>(7).fill('grid'), 'cap']);
+  });
+
   it('Should stream with the role first, usage last with no choices, and [DONE]', async () => {
     const stream = await client.chat.completions.create({
       model: 'prefsel-sim',

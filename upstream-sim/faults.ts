@@ -1,12 +1,14 @@
 /**
  * @module faults
  * What the simulator can be told to do wrong, programmatically (`inject`) or per request (header `x-sim-fault`).
- * Header syntax: `status=429; retry-after=1; times=2; stall=5000; content=blank|tag|<text>; drop-after=40;
- * stall-after=40` (the last two act mid-stream, after that many completion tokens were sent). A header fault applies to
+ * Header syntax: `status=429; retry-after=1; times=2; stall=5000; content=blank|tag|<text>;
+ * break=hang|cut|truncate|garbage; drop-after=40; stall-after=40` (the last two act mid-stream, once that many
+ * completion tokens were sent). A header fault applies to
  * every request carrying it, or with `times=N` to the first N requests carrying that exact header value (so a client
  * that retries with the same header eventually gets through).
  */
 import type { ChatCompletionCreateParams } from '../core/openai.js';
+import { BREAKS, type Break } from './broken.js';
 
 /** One fault. Without `status` (and with `stallMs` or `content`) the answer is still a 200. */
 export interface SimFault {
@@ -26,6 +28,10 @@ export interface SimFault {
   dropAfterTokens?: number;
   /** Streams only: stop sending after this many completion tokens and keep the connection open (a hung upstream). */
   stallAfterTokens?: number;
+  /** Answer 200 and then break the answer this way (see `broken.ts`). */
+  break?: Break;
+  /** The route the fault applies to; default `chat` (`POST /v1/chat/completions`), or `models` (`GET /v1/models`). */
+  route?: 'chat' | 'models';
   /** Only requests whose body passes this test take the fault (programmatic faults only). */
   match?: (body: ChatCompletionCreateParams) => boolean;
 }
@@ -46,6 +52,12 @@ export function parseFaultHeader(value: string): SimFault {
     if (!key) continue;
     if (key === 'content') {
       fault.content = NAMED_CONTENT[raw] ?? raw;
+      continue;
+    }
+    if (key === 'break') {
+      if (!(BREAKS as readonly string[]).includes(raw))
+        throw new Error(`x-sim-fault: break must be one of ${BREAKS.join(', ')}, got "${raw}"`);
+      fault.break = raw as Break;
       continue;
     }
     const n = Number(raw);
@@ -78,7 +90,11 @@ export class FaultQueue {
   }
 
   /** The fault for one request: its header's if any, else the first injected one it matches (which is used up). */
-  take(body: ChatCompletionCreateParams, header: string | undefined): SimFault | undefined {
+  take(
+    body: ChatCompletionCreateParams | undefined,
+    header: string | undefined,
+    route: 'chat' | 'models' = 'chat',
+  ): SimFault | undefined {
     if (header) {
       const fault = parseFaultHeader(header);
       const used = this.headerUses.get(header) ?? 0;
@@ -86,7 +102,10 @@ export class FaultQueue {
       if (fault.times === undefined || used < fault.times) return fault;
       return undefined;
     }
-    const entry = this.faults.find(({ fault, left }) => left > 0 && (fault.match?.(body) ?? true));
+    const entry = this.faults.find(
+      ({ fault, left }) =>
+        left > 0 && (fault.route ?? 'chat') === route && (!fault.match || (body !== undefined && fault.match(body))),
+    );
     if (!entry) return undefined;
     entry.left--;
     this.faults = this.faults.filter(({ left }) => left > 0);

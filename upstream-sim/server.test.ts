@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { parseFaultHeader } from './faults.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from './server.js';
 
 const messages = [
@@ -94,6 +95,30 @@ describe('simulated upstream: protocol', () => {
 });
 
 describe('simulated upstream: faults', () => {
+  it('breaks answers after the status line: truncated, garbage and cut bodies, on both wire formats', async () => {
+    expect(parseFaultHeader('break=cut; times=2')).toEqual({ break: 'cut', times: 2 });
+    expect(() => parseFaultHeader('break=slow')).toThrow(/hang, cut, truncate, garbage/);
+
+    const truncated = await post({ model: 'm', messages, stream: true }, { 'x-sim-fault': 'break=truncate' });
+    expect(truncated.status).toBe(200);
+    const text = await truncated.text();
+    expect(text).toContain('data: {');
+    expect(text).not.toContain('[DONE]');
+    expect(text).not.toContain('"finish_reason":"stop"');
+
+    const garbage = await post({ model: 'm', messages }, { 'x-sim-fault': 'break=garbage' });
+    expect(garbage.status).toBe(200);
+    await expect(garbage.json()).rejects.toThrow(SyntaxError);
+
+    const cut = await post({ model: 'm', messages, stream: true }, { 'x-sim-fault': 'break=cut' });
+    expect(cut.status).toBe(200);
+    await expect(cut.text()).rejects.toThrow();
+
+    sim.inject({ route: 'models', status: 503 });
+    expect((await fetch(`${sim.url}/models`, { headers: { authorization: 'Bearer sk-test' } })).status).toBe(503);
+    expect((await fetch(`${sim.url}/models`, { headers: { authorization: 'Bearer sk-test' } })).status).toBe(200);
+  });
+
   it('inject: status with Retry-After for `times` requests, then normal answers', async () => {
     sim.inject({ status: 429, times: 2, retryAfterSeconds: 3 });
     const first = await post({ model: 'm', messages });

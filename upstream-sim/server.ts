@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParams, Model } from '../core/openai.js';
 import { sleep } from '../core/sleep.js';
+import { sendBroken } from './broken.js';
 import { FaultQueue, type SimFault } from './faults.js';
 import { sendCompletion, sendError, streamCompletion } from './respond.js';
 import { replyToRequest, usageFor } from './completion.js';
@@ -157,9 +158,8 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
-      const data: Model[] = config.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'prefsel-sim' }));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
-      return;
+      const fault = faults.take(undefined, headers['x-sim-fault'], 'models');
+      return fault ? answerModelsFault(res, fault, req) : sendModels(res);
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, { status: 404, message: `Unknown route ${req.method} ${path}` });
@@ -207,6 +207,10 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
         model: body.model,
       };
       await sleep(config.ttftMs, signal);
+      if (fault?.break) {
+        const broken = { stream: body.stream === true, identity, content: replies[0]!.content, signal };
+        return await sendBroken(res, fault.break, broken);
+      }
       if (body.stream) {
         let streamed = 0;
         const started = performance.now();
@@ -272,6 +276,30 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     }
     if (fault?.stallAfterTokens !== undefined && sent >= fault.stallAfterTokens) {
       await sleep(2 ** 31 - 1, signal);
+    }
+  }
+
+  function sendModels(res: ServerResponse): void {
+    const data: Model[] = config.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'prefsel-sim' }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
+  }
+
+  /** A fault on `GET /v1/models`: a stall, an error status or a broken body. */
+  async function answerModelsFault(res: ServerResponse, fault: SimFault, req: IncomingMessage): Promise<void> {
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    req.on('close', () => {
+      if (!res.writableEnded) gone.abort();
+    });
+    try {
+      if (fault.stallMs) await sleep(fault.stallMs, gone.signal);
+      if (fault.status !== undefined)
+        return sendError(res, { status: fault.status, message: `Simulated upstream failure (${fault.status}).` });
+      if (!fault.break) return sendModels(res);
+      const identity = { id: 'models', created: 0, model: '' };
+      await sendBroken(res, fault.break, { stream: false, identity, content: '', signal: gone.signal });
+    } catch (err) {
+      if (!gone.signal.aborted) throw err;
     }
   }
 

@@ -120,6 +120,29 @@ describe('openai-compatible generator', () => {
     }
   });
 
+  it('a stream that ends without a finish reason is an error, never a complete answer', async () => {
+    sim.inject({ break: 'truncate' });
+    const chunks: unknown[] = [];
+    const consume = async () => {
+      for await (const chunk of generator().stream!({ model: 'm', messages })) chunks.push(chunk);
+    };
+    await expect(consume()).rejects.toMatchObject({ status: 502, message: /before the answer was complete/ });
+    expect(chunks.length).toBeGreaterThan(0);
+  });
+
+  it('a body that does not parse is a malformed answer, a cut one is broken off; neither is "unreachable"', async () => {
+    sim.inject({ break: 'garbage' });
+    await expect(generator().complete({ model: 'm', messages })).rejects.toMatchObject({
+      status: 502,
+      message: /sent a malformed answer/,
+    });
+    sim.inject({ break: 'cut' });
+    await expect(generator().complete({ model: 'm', messages })).rejects.toMatchObject({
+      status: 502,
+      message: /broke off its answer/,
+    });
+  });
+
   it('stream errors map to UpstreamError', async () => {
     sim.inject({ status: 500 });
     const consume = async () => {

@@ -143,7 +143,27 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
           retry_on_error: false,
           fetch: http.fetch,
         });
-        for await (const chunk of chunks) yield chunk as unknown as ChatCompletionChunk;
+        // hf ends quietly when the body ends, [DONE] or not; a choice left without a finish reason is the sign
+        // that the answer was cut short, and a consumer must not relay it as complete.
+        const unfinished = new Set<number>();
+        let finished = 0;
+        for await (const raw of chunks) {
+          const chunk = raw as unknown as ChatCompletionChunk;
+          for (const choice of chunk.choices ?? []) {
+            if (choice.finish_reason == null) unfinished.add(choice.index);
+            else {
+              unfinished.delete(choice.index);
+              finished++;
+            }
+          }
+          yield chunk;
+        }
+        if (unfinished.size > 0 || finished === 0) {
+          throw new UpstreamError(
+            `Upstream ${where} ended its stream before the answer was complete (no finish_reason).`,
+            http.last()?.status ?? null,
+          );
+        }
       } catch (err) {
         throw toUpstreamError(err, { where, response: http.last(), signal: controller.signal });
       } finally {
@@ -166,6 +186,8 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
         throw toUpstreamError(err, { where, response: undefined, signal: callOptions.signal });
       }
       const body: unknown = await res.json().catch(() => undefined);
+      // An abort (the caller's timeout) while reading the body surfaces here as an unreadable body; report the abort.
+      if (callOptions.signal?.aborted) throw callOptions.signal.reason;
       if (!res.ok) throw upstreamError({ where, status: res.status, body, response: res });
       const data = (body as { data?: unknown } | undefined)?.data;
       if (!Array.isArray(data))
@@ -211,7 +233,16 @@ function toUpstreamError(err: unknown, context: ErrorContext): unknown {
       { cause: err },
     );
   }
+  if (err instanceof SyntaxError) {
+    // hf parses the JSON body or an SSE event and throws the parser's error: the upstream sent something broken.
+    return new UpstreamError(`Upstream ${where} sent a malformed answer: ${err.message}`, response?.status ?? null, {
+      cause: err,
+    });
+  }
   const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+  // With a status line already received, the connection was cut mid-answer rather than never reached.
+  if (response)
+    return new UpstreamError(`Upstream ${where} broke off its answer: ${reason}`, response.status, { cause: err });
   return new UpstreamError(`Upstream ${where} is unreachable: ${reason}`, null, { cause: err });
 }
 

@@ -3,7 +3,8 @@
  * An SSE response that keeps real HTTP statuses for fast failures. The 200 and its headers are held back until the
  * events are ready or `keepAliveMs` passes, whichever comes first: a request that fails quickly (bad preference,
  * upstream 401, overload) still gets its 4xx/5xx status. After that point the stream is committed: comment lines
- * keep it alive while the work runs, and a late failure becomes openai-node's `data: {"error":{…}}` event.
+ * keep it alive while the work runs, and a late failure becomes openai-node's `data: {"error":{…}}` event (or the
+ * frames the protocol uses instead: the Responses API's `error` and `response.failed` events).
  */
 import { errorBody } from './errors.js';
 import { SSE_HEADERS, SSE_KEEP_ALIVE, sseData } from './sse.js';
@@ -26,6 +27,10 @@ export interface DelayedEventStreamOptions {
   abort: AbortController;
   /** Told about errors that could only be reported inside the stream (after the 200). */
   onLateError?: (err: unknown) => void;
+  /** Frames sent when the headers go out before the events are ready (the Responses API's `response.created`). */
+  onCommit?: () => Iterable<string>;
+  /** Frames that report a failure inside the stream; default openai-node's `data: {"error":{…}}`. */
+  errorFrames?: (err: unknown) => Iterable<string>;
 }
 
 /** Status 200 headers and body of the stream. */
@@ -38,7 +43,8 @@ type Early = { source: EventSource } | { error: unknown } | null;
 
 /** Waits at most `keepAliveMs` for `ready`; throws its error if it failed in that window. */
 export async function delayedEventStream(options: DelayedEventStreamOptions): Promise<EventStreamResponse> {
-  const { ready, keepAliveMs, abort, onLateError } = options;
+  const { ready, keepAliveMs, abort, onLateError, onCommit } = options;
+  const errorFrames = options.errorFrames ?? ((err: unknown) => [sseData(errorBody(err))]);
   let timer: NodeJS.Timeout | undefined;
   const early: Early = await Promise.race([
     ready.then(
@@ -66,13 +72,14 @@ export async function delayedEventStream(options: DelayedEventStreamOptions): Pr
         if (!closed) controller.enqueue(encoder.encode(text));
       };
       const fail = (err: unknown) => {
-        write(sseData(errorBody(err)));
+        for (const frame of errorFrames(err)) write(frame);
         onLateError?.(err);
       };
       const pump = async () => {
         let source = early?.source;
         if (!source) {
           // Flush the headers now and prove the connection is alive while candidates are generated.
+          for (const frame of onCommit?.() ?? []) write(frame);
           write(SSE_KEEP_ALIVE);
           keepAlive = setInterval(() => write(SSE_KEEP_ALIVE), keepAliveMs);
           try {

@@ -43,12 +43,21 @@ const SELECTION_HEADERS = [
   [REQUEST_HEADERS.returnCandidates, 'return_candidates'],
 ] as const;
 
-/** A number when the text is one, `true`/`false` for booleans, else the text (so the schema reports the type). */
+/**
+ * Header numbers are plain decimals (`16`, `-3`, `12.5`). `Number()` alone would also read `0x10`, `1e1`, `0b11`,
+ * `Infinity` and `' '`; those stay text, so the schema answers a 400 naming the field.
+ */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** A number when the text is a plain decimal, `true`/`false` for booleans, else the text (the schema reports it). */
 function scalar(text: string): unknown {
   const t = text.trim();
   if (t === 'true') return true;
   if (t === 'false') return false;
-  if (t !== '' && Number.isFinite(Number(t))) return Number(t);
+  if (DECIMAL.test(t)) {
+    const n = Number(t);
+    if (Number.isFinite(n)) return n;
+  }
   return t;
 }
 

@@ -13,11 +13,10 @@ import {
   pickUpstreamParams,
   unknownParamError,
 } from '../../core/upstream-params.js';
-import { readExtensionHeaders } from './headers.js';
-import { splitModelPrefix } from './model-prefix.js';
-import { preferenceSchema } from '../preference.js';
 import { issuesToError } from '../validation.js';
-import { chatRequestSchema, selectionSchema, type SchemaLimits, type SelectionFields } from './request-schema.js';
+import { createExtensionResolver } from './extensions.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
+import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';
@@ -56,8 +55,7 @@ const OWN_FIELDS = [...EXTENSION_PARAMS, 'stream', 'stream_options', 'n'] as con
 /** Builds the parser once (schemas depend on the scorer's attributes), returns the per-request function. */
 export function createRequestParser(options: RequestParserOptions): (request: Request) => Promise<ParsedChatRequest> {
   const bodySchema = chatRequestSchema(options);
-  const headerPreference = preferenceSchema(options);
-  const headerSelection = selectionSchema(options);
+  const resolveExtensions = createExtensionResolver(options);
   const forwarded = forwardableParams(options.forwardParams);
   const accepted = new Set<string>([...forwarded, ...EXTENSION_PARAMS]);
 
@@ -69,35 +67,14 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
     if (!parsed.success) throw issuesToError(parsed.error.issues);
     const body = parsed.data;
 
-    const fromHeaders = readExtensionHeaders(request.headers);
-    let headerPref: PreferenceInput | undefined;
-    if (fromHeaders.preference !== undefined) {
-      const r = headerPreference.safeParse(fromHeaders.preference);
-      if (!r.success)
-        throw issuesToError(r.error.issues, { prefix: ['preference'], source: 'the X-Preference header' });
-      headerPref = r.data;
-    }
-    let headerSel: SelectionFields = {};
-    if (fromHeaders.selection) {
-      const r = headerSelection.safeParse(fromHeaders.selection);
-      if (!r.success) throw issuesToError(r.error.issues, { prefix: ['selection'], source: 'an X-Selection-* header' });
-      headerSel = r.data;
-    }
-
-    // Body fields are the more specific request, so they win over headers field by field.
-    const { return_candidates, ...selection } = { ...headerSel, ...body.selection };
-    const preference = body.preference ?? headerPref;
+    const { model, preference, selection, returnCandidates } = resolveExtensions(request.headers, body);
     const passThrough: PassThroughReason | null =
       body.tools != null && body.tools.length > 0
         ? 'tools'
         : body.response_format != null && body.response_format.type !== 'text'
           ? 'response_format'
           : null;
-    // Precedence: body, then headers (merged above), then the model's strategy prefix, then the server default.
-    const prefixed = splitModelPrefix(body.model);
-    const strategy: StrategyName = passThrough
-      ? 'none'
-      : (selection.strategy ?? prefixed.strategy ?? options.defaults.strategy);
+    const strategy: StrategyName = passThrough ? 'none' : selection.strategy;
     const n = body.n ?? 1;
     if (strategy !== 'none') {
       const k = selection.k ?? options.defaults.k;
@@ -109,7 +86,7 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       }
     }
 
-    const fields: Record<string, unknown> = { ...body, model: prefixed.model };
+    const fields: Record<string, unknown> = { ...body, model };
     for (const field of OWN_FIELDS) delete fields[field];
     // With a selecting strategy, `n` means "choices from the k candidates"; each upstream call makes one.
     if (strategy === 'none' && body.n != null) fields.n = body.n;
@@ -123,17 +100,29 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
       n,
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
-      returnCandidates: return_candidates === true,
+      returnCandidates,
       passThrough,
     };
   };
 }
 
-/** The body as JSON, whatever `Content-Type` says (curl's `-d` sends form encoding by default). */
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+/**
+ * The body as a JSON object, whatever `Content-Type` says (curl's `-d` sends form encoding by default).
+ * @param what - names the expected request in the empty-body error (`chat-completions request`).
+ */
+export async function readJson(request: Request, what = 'chat-completions request'): Promise<Record<string, unknown>> {
   const text = await request.text();
   if (text.trim() === '') {
-    throw new InvalidRequestError('The request body is empty; send a JSON chat-completions request.');
+    throw new InvalidRequestError(`The request body is empty; send a JSON ${what}.`);
+  }
+  // Before parsing: a deeply nested body would overflow the stack of the first recursive consumer after the parse.
+  const deep = jsonTooDeep(text, MAX_JSON_DEPTH);
+  if (deep) {
+    const where = deep.key === null ? '' : ` under \`${deep.key}\``;
+    throw new InvalidRequestError(
+      `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels${where}.`,
+      { param: deep.key, code: 'nesting_too_deep' },
+    );
   }
   let value: unknown;
   try {

@@ -4,7 +4,14 @@
  * and, with `return_candidates: true`, the top-level `selection` object that lists every candidate.
  */
 import type { CompletionUsage } from '../../core/openai.js';
-import type { CandidateReport, Direction, PruningReport, Selection, StrategyName } from '../../core/types.js';
+import type {
+  CandidateReport,
+  Direction,
+  DirectionSource,
+  PruningReport,
+  Selection,
+  StrategyName,
+} from '../../core/types.js';
 import { REPORT_HEADERS } from './headers.js';
 
 /** A direction on the wire. */
@@ -14,6 +21,8 @@ export interface DirectionReport {
   offset_deg: number;
   /** Angle in the plane of two attributes (DPA convention), when there are two. */
   angle_deg?: number;
+  /** How a candidate's direction was made: a point of the authors' `grid`, a `cap` direction, or the `target`. */
+  source?: DirectionSource;
 }
 
 /** One candidate on the wire. */
@@ -74,6 +83,7 @@ function direction(d: Direction): DirectionReport {
     weights: Object.fromEntries(Object.entries(d.weights).map(([k, v]) => [k, round(v)])),
     offset_deg: round(d.offsetDeg, 3),
     ...(d.angleDeg === undefined ? {} : { angle_deg: round(d.angleDeg, 3) }),
+    ...(d.source === undefined ? {} : { source: d.source }),
   };
 }
 

@@ -5,8 +5,8 @@
  * waiting item (so nothing starves) from the items nearest to it in length (so little compute is spent on
  * padding). Items with the same key, queued at the same time, run once and share the result.
  */
-import { assertInBound, assertInteger } from '../../core/bounds.js';
 import { OverloadedError } from '../../core/errors.js';
+import { validateBatcherOptions } from './options.js';
 
 /** Limits and hooks of a {@link DynamicBatcher}. */
 export interface BatcherOptions {
@@ -117,14 +117,10 @@ export class DynamicBatcher<P, R> {
 
   constructor(run: (payloads: P[]) => Promise<R[]>, options: BatcherOptions = {}) {
     this.#run = run;
-    const o = { ...defaults, ...options };
-    assertInteger('maxBatchSize', o.maxBatchSize, 1);
-    assertInteger('maxBatchTokens', o.maxBatchTokens, 1);
-    assertInteger('maxQueue', o.maxQueue, 1);
-    assertInteger('maxConcurrentBatches', o.maxConcurrentBatches, 1);
-    assertInBound('maxPadding', o.maxPadding, { min: 0, max: 1, maxExclusive: true });
-    assertInBound('maxWaitMs', o.maxWaitMs, { min: 0 });
-    this.#opts = o;
+    validateBatcherOptions(options);
+    // An option given as `undefined` keeps its default (a spread alone would overwrite it).
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.#opts = { ...defaults, ...given };
   }
 
   /** Current counters. */

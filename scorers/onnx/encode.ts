@@ -10,10 +10,11 @@
  * 4. only if the response alone does not fit, cut the response from its start, keeping its end and the
  *    template's closing tokens (last-token pooling reads the end).
  */
-import { Template } from '@huggingface/jinja';
 import type { ChatCompletionMessageParam, ChatContent } from '../../core/openai.js';
 import type { ScoreInput } from '../../core/ports.js';
+import { compileChatTemplate } from './chat-template.js';
 import type { ResolvedInput } from './spec.js';
+import { encodePair } from './tokenizer.js';
 import type { LoadedTokenizer } from './tokenizer.js';
 
 /** Token ids for one (conversation, response) pair. */
@@ -76,7 +77,7 @@ function encoderFor(opts: InputEncoderOptions): Encode {
   const { tokenizer, specialTokens } = opts.tokenizer;
   const spec = opts.input;
   if (spec.type === 'chat') {
-    const template = new Template(spec.chatTemplate);
+    const template = compileChatTemplate(spec.chatTemplate);
     // As transformers' apply_chat_template: the template writes the special tokens, the tokenizer adds none.
     const add = spec.addSpecialTokens ?? false;
     return (turns, response) => {
@@ -97,14 +98,7 @@ function encoderFor(opts: InputEncoderOptions): Encode {
       return { ids: tokenizer.encode(text, { add_special_tokens: add }).ids };
     };
   }
-  return (turns, response) => {
-    const enc = tokenizer.encode(promptText(turns), {
-      text_pair: response,
-      add_special_tokens: true,
-      return_token_type_ids: true,
-    });
-    return { ids: enc.ids, typeIds: enc.token_type_ids };
-  };
+  return (turns, response) => encodePair(tokenizer, promptText(turns), response);
 }
 
 const isSystem = (t: Turn) => t.role === 'system' || t.role === 'developer';

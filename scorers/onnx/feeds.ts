@@ -6,7 +6,8 @@
  */
 import { ModelLoadError } from '../../core/errors.js';
 import type { EncodedInput } from './encode.js';
-import type { FeedTensor, GraphMetadata, OutputTensor } from './executor.js';
+import type { FeedTensor, GraphMetadata, OutputTensor, ValueMeta } from './executor.js';
+import { SIDECAR_FILE } from './sidecar.js';
 import type { AttributeSpec } from './spec.js';
 
 /** Graph inputs the scorer knows how to fill. */
@@ -21,14 +22,36 @@ export interface GraphIO {
   readonly outputWidth?: number;
 }
 
-/** Checks the session's inputs and outputs against what the scorer can feed and read. */
-export function resolveGraphIO(
-  session: GraphMetadata,
-  onnxPath: string,
-  wanted: string | undefined,
-  attributes: readonly AttributeSpec[],
-): GraphIO {
-  const inputs = session.inputMetadata.map((m) => {
+/** What {@link resolveGraphIO} checks the graph against. */
+export interface GraphIOOptions {
+  readonly metadata: GraphMetadata;
+  readonly onnxPath: string;
+  /** The output the sidecar names, if any. */
+  readonly output?: string | undefined;
+  /** Output labels of the model (`config.json` `id2label` / `num_labels`), one per score column. */
+  readonly labels: readonly string[];
+  readonly attributes: readonly AttributeSpec[];
+}
+
+/** `name [d0, d1, …]`, as an error message shows an output. */
+function describe(m: ValueMeta): string {
+  return m.isTensor ? `\`${m.name}\` ${m.type} [${m.shape.join(', ')}]` : `\`${m.name}\` (not a tensor)`;
+}
+
+/**
+ * Whether `m` holds one score per label: `[batch, labels]`, per-token `[batch, sequence, labels]` (pooled at the
+ * last real token), or `[batch]` for a single label. A symbolic last axis cannot be checked here; the test run
+ * at load catches one that is too narrow.
+ */
+function holdsScores(m: ValueMeta, labels: number): boolean {
+  if (!m.isTensor || m.type !== 'float32') return false;
+  const last = m.shape.at(-1);
+  if (m.shape.length === 1) return labels === 1;
+  return (m.shape.length === 2 || m.shape.length === 3) && (typeof last === 'string' || last === labels);
+}
+
+function checkInputs(metadata: GraphMetadata, onnxPath: string): GraphIO['inputs'] {
+  const inputs = metadata.inputMetadata.map((m) => {
     if (!(KNOWN_INPUTS as readonly string[]).includes(m.name)) {
       throw new ModelLoadError(
         onnxPath,
@@ -36,29 +59,70 @@ export function resolveGraphIO(
           '(export reward models as sequence classifiers, e.g. `optimum-cli export onnx --task text-classification`, without past key values)',
       );
     }
-    const type = m.isTensor && m.type === 'int32' ? 'int32' : 'int64';
+    const type = m.isTensor ? m.type : 'a non-tensor value';
+    if (type !== 'int64' && type !== 'int32') {
+      throw new ModelLoadError(
+        onnxPath,
+        `graph input \`${m.name}\` takes ${type}; expected int64 (or int32), as transformers models export it ` +
+          '(e.g. `torch.onnx.export` with an integer `attention_mask`); re-export it with integer inputs',
+      );
+    }
     return { name: m.name as KnownInput, type } as const;
   });
   if (!inputs.some((i) => i.name === 'input_ids')) {
     throw new ModelLoadError(
       onnxPath,
-      `expected a graph input named \`input_ids\`, found ${session.inputNames.join(', ') || 'none'}`,
+      `expected a graph input named \`input_ids\`, found ${metadata.inputNames.join(', ') || 'none'}`,
     );
   }
-  const output = wanted ?? (session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]);
-  if (output === undefined || !session.outputNames.includes(output)) {
+  return inputs;
+}
+
+/**
+ * The output to read: the sidecar's; else `logits` (the name transformers' sequence classifiers export) when it
+ * holds one score per label; else the only output that does. Never an output merely because it comes first: an
+ * export with `last_hidden_state` before `scores` must not have hidden dimensions read as scores.
+ */
+function chooseOutput(opts: GraphIOOptions): string {
+  const { metadata, onnxPath, labels } = opts;
+  const metas = metadata.outputMetadata;
+  const found = metas.map(describe).join(', ') || 'none';
+  if (opts.output !== undefined) {
+    if (!metadata.outputNames.includes(opts.output)) {
+      throw new ModelLoadError(onnxPath, `expected a graph output named \`${opts.output}\`, found ${found}`);
+    }
+    return opts.output;
+  }
+  const fitting = metas.filter((m) => holdsScores(m, labels.length));
+  const logits = fitting.find((m) => m.name === 'logits');
+  if (logits) return logits.name;
+  if (fitting.length === 1) return fitting[0]!.name;
+  const pick = `name the one to read in ${SIDECAR_FILE}: {"output": "<name>"}`;
+  if (fitting.length > 1) {
     throw new ModelLoadError(
       onnxPath,
-      `expected a graph output named \`${output ?? 'logits'}\`, found ${session.outputNames.join(', ') || 'none'}`,
+      `several graph outputs could hold the ${labels.length} scores (${fitting.map(describe).join(', ')}); ${pick}`,
     );
   }
-  const meta = session.outputMetadata.find((m) => m.name === output);
+  throw new ModelLoadError(
+    onnxPath,
+    `expected a float32 output with one column per label of config.json (${labels.length}: ${labels.join(', ')}), ` +
+      `[batch, ${labels.length}] or [batch, sequence, ${labels.length}]; found ${found}. ` +
+      `If one of them holds the scores, ${pick}; otherwise check config.json's id2label / num_labels`,
+  );
+}
+
+/** Checks the session's inputs and outputs against what the scorer can feed and read. */
+export function resolveGraphIO(opts: GraphIOOptions): GraphIO {
+  const inputs = checkInputs(opts.metadata, opts.onnxPath);
+  const output = chooseOutput(opts);
+  const meta = opts.metadata.outputMetadata.find((m) => m.name === output);
   const last = meta?.isTensor ? meta.shape.at(-1) : undefined;
   const width = typeof last === 'number' && (meta?.isTensor ? meta.shape.length : 0) >= 2 ? last : undefined;
-  const need = Math.max(...attributes.map((a) => a.index)) + 1;
+  const need = Math.max(...opts.attributes.map((a) => a.index)) + 1;
   if (width !== undefined && width < need) {
     throw new ModelLoadError(
-      onnxPath,
+      opts.onnxPath,
       `graph output \`${output}\` has ${width} columns; the attributes need at least ${need}`,
     );
   }

@@ -34,12 +34,24 @@ function variant(edit: (dir: string) => void): string {
   return dir;
 }
 
-/** A graph with the given inputs whose output `name` has `width` columns. */
-function graph(inputs: string[], output = 'logits', width = 2): Uint8Array {
+/**
+ * A graph with the given inputs (`name:float` for a float32 one) whose outputs (each named in `outputs`) have
+ * `width` columns.
+ */
+function graph(inputs: string[], outputs: string | string[] = 'logits', width = 2): Uint8Array {
   const g = new GraphBuilder('g');
-  const names = inputs.map((i) => g.input(i, DataType.INT64, ['batch', 'sequence']));
+  const names = inputs.map((i) => {
+    const [name, type] = i.split(':');
+    return g.input(name!, type === 'float' ? DataType.FLOAT : DataType.INT64, ['batch', 'sequence']);
+  });
   const s = cast(g, reduceSum(g, names[0]!, [1]), DataType.FLOAT);
-  g.output(g.op('Mul', [s, g.constF(new Array(width).fill(1), [1, width])]), output, DataType.FLOAT, ['batch', width]);
+  for (const [k, output] of [outputs].flat().entries()) {
+    const columns = g.constF(
+      Array.from({ length: width }, (_, j) => j + k + 1),
+      [1, width],
+    );
+    g.output(g.op('Mul', [s, columns]), output, DataType.FLOAT, ['batch', width]);
+  }
   return g.build();
 }
 
@@ -110,13 +122,34 @@ const edits: Array<[string, (dir: string) => void, RegExp, RegExp]> = [
     'a graph without the named output',
     (d) => writeFileSync(join(d, 'prefsel.json'), '{"output":"rewards"}'),
     /model\.onnx$/,
-    /output named `rewards`.*found logits/,
+    /output named `rewards`.*found `logits` float32 \[batch_size, 2\]/,
   ],
   [
     'a graph with fewer columns than labels',
     (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids'], 'logits', 1)),
     /model\.onnx$/,
-    /1 columns/,
+    /one column per label of config\.json \(2: a, b\).*found `logits` float32 \[batch, 1\].*prefsel\.json/,
+  ],
+  [
+    'a sidecar output with fewer columns than the attributes need',
+    (d) => {
+      writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids'], 'rewards', 1));
+      writeFileSync(join(d, 'prefsel.json'), '{"output":"rewards"}');
+    },
+    /model\.onnx$/,
+    /`rewards` has 1 columns; the attributes need at least 2/,
+  ],
+  [
+    'two outputs that could both be the scores, neither named logits',
+    (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids'], ['rewards', 'scores'])),
+    /model\.onnx$/,
+    /several graph outputs could hold the 2 scores \(`rewards` float32 \[batch, 2\], `scores` float32 \[batch, 2\]\); name the one to read in prefsel\.json: \{"output": "<name>"\}/,
+  ],
+  [
+    'a float attention_mask',
+    (d) => writeFileSync(join(d, 'onnx/model.onnx'), graph(['input_ids', 'attention_mask:float'])),
+    /model\.onnx$/,
+    /graph input `attention_mask` takes float32; expected int64 \(or int32\)/,
   ],
   [
     'a decoder without a chat template',
@@ -125,8 +158,8 @@ const edits: Array<[string, (dir: string) => void, RegExp, RegExp]> = [
         join(d, 'config.json'),
         JSON.stringify({ ...JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')), model_type: 'llama' }),
       ),
-    /tokenizer_config\.json$/,
-    /chat_template/,
+    /chat_template\.jinja$/,
+    /chat template .*chat_template\.jinja .*`chat_template` in tokenizer_config\.json.*prefsel\.json/,
   ],
 ];
 

@@ -1,8 +1,8 @@
 /**
  * @module onnx/model-dir
  * Reads a Hugging Face-style model directory, as `optimum-cli export onnx` and transformers.js lay it out:
- * `config.json`, `tokenizer.json`, `tokenizer_config.json`, `onnx/model.onnx` (or `model.onnx`) and the optional
- * `prefsel.json` sidecar. Every problem becomes a {@link ModelLoadError} naming the file and what was expected.
+ * `config.json`, `tokenizer.json`, `tokenizer_config.json`, `chat_template.jinja` (where transformers ≥ 4.47
+ * saves the chat template), `onnx/model.onnx` (or `model.onnx`) and the optional `prefsel.json` sidecar. Every problem becomes a {@link ModelLoadError} naming the file and what was expected.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -33,11 +33,16 @@ export interface ModelFiles {
   readonly tokenizer: Record<string, unknown>;
   /** Parsed `tokenizer_config.json`, or `{}` when the file is absent. */
   readonly tokenizerConfig: Record<string, unknown>;
+  /** The text of `chat_template.jinja`, when present. */
+  readonly chatTemplateFile?: string;
   /** Parsed sidecar, or `{}` when absent. */
   readonly sidecar: Sidecar;
   /** Path of the ONNX graph. */
   readonly onnxPath: string;
 }
+
+/** The file transformers ≥ 4.47 saves the chat template in (rather than in `tokenizer_config.json`). */
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 
 /** Where exported graphs live, in the order they are tried. */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'] as const;
@@ -84,6 +89,15 @@ function checkConfig(path: string, config: Record<string, unknown>): HfConfig {
   return config as HfConfig;
 }
 
+/** The text of `chat_template.jinja`, exactly as saved (Jinja drops one trailing newline itself), if present. */
+async function readChatTemplate(dir: string): Promise<string | undefined> {
+  const path = join(dir, CHAT_TEMPLATE_FILE);
+  if (!existsSync(path)) return undefined;
+  const text = await readFile(path, 'utf8');
+  if (text.trim() === '') throw new ModelLoadError(path, 'expected a Jinja chat template, found an empty file');
+  return text;
+}
+
 /** The small files that say what a model outputs: `config.json` and the optional sidecar. */
 export type ModelHead = Pick<ModelFiles, 'dir' | 'config' | 'sidecar'>;
 
@@ -121,6 +135,7 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     );
   }
   const tokenizerConfig = (await readJson(dir, 'tokenizer_config.json', false)) ?? {};
+  const chatTemplateFile = await readChatTemplate(dir);
   const onnxRel = ONNX_CANDIDATES.find((rel) => existsSync(join(dir, rel)));
   if (onnxRel === undefined) {
     throw new ModelLoadError(
@@ -128,7 +143,15 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
       `file not found; expected the ONNX graph at ${ONNX_CANDIDATES.join(' or ')}`,
     );
   }
-  return { dir, config, tokenizer, tokenizerConfig, sidecar, onnxPath: join(dir, onnxRel) };
+  return {
+    dir,
+    config,
+    tokenizer,
+    tokenizerConfig,
+    ...(chatTemplateFile === undefined ? {} : { chatTemplateFile }),
+    sidecar,
+    onnxPath: join(dir, onnxRel),
+  };
 }
 
 /** The output labels in index order: `id2label` names, else `LABEL_i`. */

@@ -18,6 +18,7 @@ import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
 import { loadTokenizer } from './tokenizer.js';
+import { validateScorerOptions } from './options.js';
 
 /** Options of {@link createOnnxScorer}. */
 export interface OnnxScorerOptions {
@@ -67,14 +68,37 @@ export interface OnnxScorer extends Scorer {
 
 const WARMUP: ScoreInput = { messages: [{ role: 'user', content: 'Hello' }], response: 'Hello! How can I help?' };
 
+/** Runs one known input, so a graph whose outputs do not fit the attributes fails at load, as a ModelLoadError. */
+async function testRun(
+  runBatch: (batch: EncodedInput[]) => Promise<number[][]>,
+  encodeOne: (input: ScoreInput) => EncodedInput,
+  where: { onnxPath: string; output: string; attributes: ModelSpec['attributes'] },
+): Promise<void> {
+  let row: number[] | undefined;
+  try {
+    [row] = await runBatch([encodeOne(WARMUP)]);
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(where.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (row === undefined || row.some((v) => Number.isNaN(v))) {
+    throw new ModelLoadError(
+      where.onnxPath,
+      `graph output \`${where.output}\` has fewer columns than the attributes need (${where.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`,
+    );
+  }
+}
+
 /**
- * Loads a reward model directory and returns a scorer. Load-time problems throw {@link ModelLoadError} naming the
- * file; a test batch runs before returning, so a graph whose outputs do not fit the attributes fails here too.
+ * Loads a reward model directory and returns a scorer. Invalid options throw a TypeError naming the option before
+ * anything is loaded; load-time problems throw {@link ModelLoadError} naming the file (and release whatever was
+ * started); a test batch runs before returning, so a graph whose outputs do not fit the attributes fails here too.
  * @example
  * const scorer = await createOnnxScorer({ modelDir: await ensureReferenceModel() });
  * const [row] = await scorer.score([{ messages: [{ role: 'user', content: 'Capital of France?' }], response: 'Paris.' }]);
  */
 export async function createOnnxScorer(options: OnnxScorerOptions): Promise<OnnxScorer> {
+  validateScorerOptions(options);
   const dir = resolve(options.modelDir);
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
@@ -98,41 +122,34 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     );
   }
   const session = executor;
-  let io: GraphIO;
+  const { enabled = true, ...batchOpts } = options.batching ?? {};
+  const maxBatchSize = batchOpts.maxBatchSize ?? 32;
+  let io: GraphIO | undefined;
+  const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
+    const out = await session.run(buildFeeds(io!, batch, tok.padId), io!.output);
+    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
+  };
+  let batcher: DynamicBatcher<EncodedInput, number[]>;
+  // From here on the sessions (worker threads, each with its own copy of the weights) exist: any failure must
+  // release them, or every failed load leaks threads and memory.
   try {
-    io = resolveGraphIO(executor.metadata, files.onnxPath, spec.output, spec.attributes);
+    io = resolveGraphIO({
+      metadata: executor.metadata,
+      onnxPath: files.onnxPath,
+      output: spec.output,
+      labels: spec.labels,
+      attributes: spec.attributes,
+    });
+    await testRun(runBatch, encodeOne, { onnxPath: files.onnxPath, output: io.output, attributes: spec.attributes });
+    batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
+      maxConcurrentBatches: executor.parallelism,
+      ...batchOpts,
+      maxPadding: batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02),
+    });
   } catch (err) {
     await session.release();
     throw err;
   }
-
-  const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
-    const out = await session.run(buildFeeds(io, batch, tok.padId), io.output);
-    return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
-  };
-
-  try {
-    const [row] = await runBatch([encodeOne(WARMUP)]);
-    if (row === undefined || row.some((v) => Number.isNaN(v))) {
-      throw new ModelLoadError(
-        files.onnxPath,
-        `graph output \`${io.output}\` has fewer columns than the attributes need (${spec.attributes.map((a) => `${a.name}@${a.index}`).join(', ')})`,
-      );
-    }
-  } catch (err) {
-    await session.release();
-    if (err instanceof ModelLoadError) throw err;
-    throw new ModelLoadError(files.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
-  }
-
-  const { enabled = true, ...batchOpts } = options.batching ?? {};
-  const maxBatchSize = batchOpts.maxBatchSize ?? 32;
-  const maxPadding = batchOpts.maxPadding ?? (executor.executionProvider === 'cuda' ? 0.3 : 0.02);
-  const batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
-    maxConcurrentBatches: executor.parallelism,
-    ...batchOpts,
-    maxPadding,
-  });
   let direct = { batches: 0, items: 0 };
   const directRuns = new Set<Promise<unknown>>();
   let closed = false;

@@ -14,6 +14,9 @@
  */
 import { z } from 'zod';
 
+/** Smallest token budget per sequence: below it, template overhead alone would not fit. */
+export const MIN_MAX_LENGTH = 8;
+
 /** The model families the loader knows. */
 export const MODEL_FAMILIES = ['encoder', 'decoder'] as const;
 /** One of {@link MODEL_FAMILIES}. */
@@ -59,7 +62,7 @@ export const sidecarSchema = z.strictObject({
   /** Graph output holding the attribute scores. @default 'logits', else the first output */
   output: z.string().min(1).optional(),
   /** Token budget per (conversation, response) sequence. */
-  maxLength: z.number().int().min(8).optional(),
+  maxLength: z.number().int().min(MIN_MAX_LENGTH).optional(),
   /** Pad id, when neither config.json nor the tokenizer names one. */
   padTokenId: z.number().int().min(0).optional(),
   /** The attributes to expose, in order; all `id2label` entries when omitted. */

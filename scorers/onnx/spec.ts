@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { ModelLoadError } from '../../core/errors.js';
-import { labelsOf, readModelHead } from './model-dir.js';
+import { CHAT_TEMPLATE_FILE, labelsOf, readModelHead } from './model-dir.js';
 import type { ModelFiles, ModelHead } from './model-dir.js';
 import { SIDECAR_FILE } from './sidecar.js';
 import type { InputSpec, ModelFamily, SidecarAttribute } from './sidecar.js';
@@ -66,7 +66,13 @@ export interface ModelSpec {
   readonly output?: string;
 }
 
+/**
+ * The default chat template. As transformers loads it: `chat_template.jinja` takes priority over the
+ * `chat_template` entry of `tokenizer_config.json` ("If independent chat template file(s) exist, they take priority
+ * over template entries in the tokenizer config", `PreTrainedTokenizerBase._from_pretrained`).
+ */
 function chatTemplateOf(files: ModelFiles): string | undefined {
+  if (files.chatTemplateFile !== undefined) return files.chatTemplateFile;
   const t = files.tokenizerConfig.chat_template;
   if (typeof t === 'string') return t;
   // Some tokenizers ship several named templates; the reward models we target use the default one.
@@ -92,9 +98,11 @@ function inputOf(files: ModelFiles, family: ModelFamily): ResolvedInput {
   const chatTemplate = declared.chatTemplate ?? chatTemplateOf(files);
   if (chatTemplate === undefined) {
     throw new ModelLoadError(
-      join(files.dir, 'tokenizer_config.json'),
-      `expected a \`chat_template\` to format (conversation, response) for this ${family} model; or add ${SIDECAR_FILE} with ` +
-        '"input": {"type": "plain", "format": "... {prompt} ... {response}"} or {"type": "pair"}',
+      join(files.dir, CHAT_TEMPLATE_FILE),
+      `expected a chat template to format (conversation, response) for this ${family} model: ${CHAT_TEMPLATE_FILE} ` +
+        '(where transformers saves it) or `chat_template` in tokenizer_config.json, as the model was exported; ' +
+        `or say how to format the input in ${SIDECAR_FILE}: "input": {"type": "chat", "chatTemplate": "..."}, ` +
+        '{"type": "plain", "format": "... {prompt} ... {response}"} or {"type": "pair"}',
     );
   }
   return { ...declared, chatTemplate };

@@ -52,3 +52,36 @@ export function loadTokenizer(files: ModelFiles): LoadedTokenizer {
     0;
   return { tokenizer, specialTokens, padId };
 }
+
+/** Token ids and segment ids of a text pair. */
+export interface PairEncoding {
+  readonly ids: number[];
+  readonly typeIds: number[];
+}
+
+/**
+ * Encodes (`first`, `second`) as a text pair with special tokens, as Hugging Face's `tokenizers` does
+ * (`Tokenizer.encode(first, second)`), which is also what transformers' slow tokenizers and batched calls
+ * (`tokenizer([first], [second])`) give: an empty `second` is still a sequence, so a BERT pair ends
+ * `[SEP] [SEP]`. `@huggingface/tokenizers` drops an empty `text_pair` (as does a single fast-tokenizer call,
+ * `tokenizer(first, '')`), which changes the input an encoder reward model sees for an empty response.
+ */
+export function encodePair(tokenizer: Tokenizer, first: string, second: string): PairEncoding {
+  if (second !== '') {
+    const enc = tokenizer.encode(first, { text_pair: second, add_special_tokens: true, return_token_type_ids: true });
+    return { ids: enc.ids, typeIds: enc.token_type_ids };
+  }
+  // The post-processor's pair template with an empty second sequence, which `encode` would not use.
+  const tokens = tokenizer.tokenize(first);
+  const post: { tokens: string[]; token_type_ids?: number[] } = tokenizer.post_processor?.post_process(
+    tokens,
+    [],
+    true,
+  ) ?? { tokens };
+  const ids = post.tokens.map((t: string) => {
+    const id = tokenizer.token_to_id(t) ?? tokenizer.model?.unk_token_id;
+    if (id === undefined) throw new Error(`token ${JSON.stringify(t)} is not in the vocabulary`);
+    return id;
+  });
+  return { ids, typeIds: post.token_type_ids ?? new Array<number>(ids.length).fill(0) };
+}

@@ -35,18 +35,28 @@ interface Slot {
 
 const WORKER_URL = new URL('./session-worker.mjs', import.meta.url);
 
+let liveWorkers = 0;
+
+/** Session worker threads started by this module that have not exited yet (a failed load must leave none). */
+export function liveSessionWorkers(): number {
+  return liveWorkers;
+}
+
 function startWorker(opts: WorkerPoolOptions, ortUrl: string): Promise<{ worker: Worker; metadata: GraphMetadata }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, {
       workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions },
     });
+    liveWorkers++;
+    worker.once('exit', () => liveWorkers--);
     worker.once('error', reject);
     worker.once('message', (msg: { type: string; metadata?: GraphMetadata; message?: string }) => {
       worker.off('error', reject);
       if (msg.type === 'ready' && msg.metadata) resolve({ worker, metadata: msg.metadata });
       else {
-        void worker.terminate();
-        reject(new Error(msg.message ?? 'the session worker failed to start'));
+        // Reject once the thread is gone, so a failed load returns with nothing left running.
+        const failure = new Error(msg.message ?? 'the session worker failed to start');
+        void worker.terminate().finally(() => reject(failure));
       }
     });
   });

@@ -10,7 +10,7 @@ import {
   wireControls,
 } from './controls.js';
 import { prefersZoom, renderPlot } from './plot.js';
-import { describeDirection, fmtMs, normalizeSelection, pickAxes } from './report.js';
+import { describeDirection, describeSource, fmtMs, normalizeSelection, pickAxes } from './report.js';
 import { renderTimeline } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
@@ -202,7 +202,7 @@ function render(json, roundTripMs, requestedK) {
     drawTimeline();
     drawList();
   }
-  // The neighbourhood may hold fewer distinct directions than k (the authors' 5° grid within θmax), so say so.
+  // Every selecting strategy makes k candidates; say so should a report ever hold fewer.
   const asked =
     requestedK > 0 && report && report.strategy !== 'none' && report.candidates.length < requestedK
       ? ` (${requestedK} requested)`
@@ -250,6 +250,7 @@ function drawList() {
     btn.addEventListener('click', () => select(c, true));
     tr.insertCell().append(btn);
     tr.insertCell().textContent = describeDirection(c.direction, { short: true });
+    tr.insertCell().textContent = describeSource(c.direction);
     tr.insertCell().textContent = fmt(c.scores?.[state.axes[0]]);
     tr.insertCell().textContent = fmt(c.scores?.[state.axes[1]]);
     tr.insertCell().textContent = fmt(c.projection, 3);
@@ -340,7 +341,7 @@ for (const [i, id] of [
     state.axes[i] = $(id).value;
     fillAxisSelects();
     // Nothing to plot without scores (strategy none passes the upstream's answer through unscored).
-    if (report.candidates.some((c) => c.scores)) drawPlot();
+    if (state.report.candidates.some((c) => c.scores)) drawPlot();
     drawList();
   });
 }

@@ -10,6 +10,8 @@ export const controls = {
   attributes: ['helpfulness', 'verbosity'],
   anglePair: ['helpfulness', 'verbosity'],
   weights: {},
+  /** The authors' grid of plane angles (the default neighbourhood), from the server; null until known. */
+  grid: null,
 };
 
 export const radioValue = (name) => document.querySelector(`input[name="${name}"]:checked`).value;
@@ -20,7 +22,8 @@ function angleWeights(deg) {
 }
 
 /**
- * The dial: x = first angle attribute, y = second; the hand is θ and the wedge is ±radius (RPS only).
+ * The dial: x = first angle attribute, y = second; the hand is θ and the wedge is ±radius (RPS only). The band on
+ * the rim is the authors' grid: inside it (within θmax) the neighbourhood is grid points; outside, the cap completes k.
  * Purely visual (aria-hidden): the range input beside it is the accessible control.
  */
 function renderDial(svg, { angleDeg, radiusDeg, showWedge }) {
@@ -28,6 +31,13 @@ function renderDial(svg, { angleDeg, radiusDeg, showWedge }) {
   const R = 46;
   const pt = (deg, r = R) => [r * Math.cos((deg * Math.PI) / 180), -r * Math.sin((deg * Math.PI) / 180)];
   svgEl('circle', { class: 'dial-face', r: R }, svg);
+  if (showWedge && controls.grid) {
+    const { fromDeg, toDeg } = controls.grid;
+    const [ax, ay] = pt(fromDeg, R - 2);
+    const [bx, by] = pt(toDeg, R - 2);
+    const large = toDeg - fromDeg > 180 ? 1 : 0;
+    svgEl('path', { class: 'dial-grid', d: `M${ax},${ay} A${R - 2},${R - 2} 0 ${large} 0 ${bx},${by}` }, svg);
+  }
   svgEl('line', { class: 'dial-axis', x1: -R, x2: R, y1: 0, y2: 0 }, svg);
   svgEl('line', { class: 'dial-axis', x1: 0, x2: 0, y1: -R, y2: R }, svg);
   if (showWedge && radiusDeg > 0) {
@@ -133,6 +143,7 @@ export async function loadInfo() {
       controls.anglePair = [...info.angleAttributes];
     applyBound($('k'), info.limits?.k);
     applyBound($('radius'), info.limits?.radius_deg);
+    if (Number.isFinite(info.grid?.fromDeg) && Number.isFinite(info.grid?.toDeg)) controls.grid = info.grid;
     const d = info.defaults ?? {};
     if (d.k) $('k').value = String(d.k);
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);
@@ -183,6 +194,13 @@ export function wireControls() {
 export function finishControls() {
   $('dial-x').textContent = controls.anglePair[0];
   $('dial-y').textContent = controls.anglePair[1];
+  if (controls.grid) {
+    const { fromDeg, toDeg, stepDeg } = controls.grid;
+    $('grid-note').textContent =
+      `Rim band: the authors' grid (${fromDeg}°…${toDeg}°, ${stepDeg}° steps). ` +
+      'Short of k points within θmax, the cap completes k.';
+    $('grid-note').hidden = false;
+  }
   buildWeightSliders();
   refreshPreference();
 }

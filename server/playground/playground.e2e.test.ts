@@ -144,6 +144,36 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('Should offer only values the server accepts and give k candidates beyond the grid, saying how each was made', async () => {
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    // The slider ranges are the engine's bounds: radius (0, 90] starts one step above 0, k ends at max-k.
+    expect(await page.getAttribute('#radius', 'min')).toBe('1');
+    expect(await page.getAttribute('#radius', 'max')).toBe('90');
+    expect(await page.getAttribute('#k', 'min')).toBe('1');
+    await page.fill('#radius', '0');
+    expect(await page.inputValue('#radius')).toBe('1');
+    expect(await page.textContent('#grid-note')).toContain('-40°…40°');
+
+    // 60° is beyond the authors' grid: it holds 3 points within 30°, the cap completes the 5.
+    await page.fill('#prompt', 'How do I keep bread fresh?');
+    await page.fill('#angle', '60');
+    await page.fill('#k', '5');
+    await page.fill('#radius', '30');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions'));
+    await page.click('#send');
+    expect((await answered).status()).toBe(200);
+    await page.waitForSelector('#list-card:not([hidden])');
+    expect(await page.textContent('#status')).not.toContain('requested');
+    const madeBy = await page.$$eval('#cands tbody tr', (rows) =>
+      rows.map((r) => (r as HTMLTableRowElement).cells[2]!.textContent).sort(),
+    );
+    expect(madeBy).toEqual(['cap', 'cap', 'grid', 'grid', 'grid']);
+    expect(await page.locator('#plot line.ray-cap').count()).toBe(2);
+    expect(await page.textContent('#plot-caption')).toContain('complete k from the cap');
+    expect(pageErrors).toEqual([]);
+  });
+
   it("Should show the server's error message and status plainly", async () => {
     // The slider cannot go past the server's max-k; force it, as a hand-written request could.
     await page.$eval('#k', (el) => {

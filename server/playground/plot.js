@@ -238,7 +238,13 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
     if (c.direction)
       rays.set(
         c.index,
-        ray(body, f, inPlane(c.direction.weights, axes), `ray${c.status === 'ok' ? '' : ' ray-failed'}`, false).line,
+        ray(
+          body,
+          f,
+          inPlane(c.direction.weights, axes),
+          `ray${c.status === 'ok' ? '' : ' ray-failed'}${c.direction.source === 'cap' ? ' ray-cap' : ''}`,
+          false,
+        ).line,
       );
   }
   const labels = [];
@@ -303,6 +309,12 @@ export function renderPlot(svg, report, { axes, zoom, selected, onPoint }) {
     parts.push('Zoomed: rays start behind the candidates, not at the origin; projection differences are unchanged.');
   if (unscored) parts.push(`${unscored} without scores (failed, excluded or not scored) appear in the list only.`);
   if (report.attributes.length > 2) parts.push('Directions are projected onto this plane.');
+  const bySource = (source) => report.candidates.filter((c) => c.direction?.source === source).length;
+  if (bySource('grid') > 0 && bySource('cap') > 0) {
+    parts.push(
+      `${bySource('grid')} directions are points of the authors' grid (dashed) and ${bySource('cap')} complete k from the cap (dash-dot): the grid held fewer than k points within θmax.`,
+    );
+  }
   return { caption: parts.join(' ') };
 }
 

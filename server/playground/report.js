@@ -21,6 +21,7 @@ function direction(d, attributes) {
     weights: byAttribute(pick(d, 'weights') ?? pick(d, 'vector'), attributes) ?? {},
     offsetDeg: pick(d, 'offsetDeg', 'offset_deg'),
     angleDeg: pick(d, 'angleDeg', 'angle_deg'),
+    source: pick(d, 'source'),
   };
 }
 
@@ -101,6 +102,12 @@ export function pickAxes(report, previous, anglePair) {
   return [ranked[0] ?? 'x', ranked[1] ?? ranked[0] ?? 'y'];
 }
 
+/** How a direction was made, as people read it (the report's `direction.source`). */
+export function describeSource(d) {
+  const names = { grid: 'grid', cap: 'cap', target: 'target' };
+  return (d && names[d.source]) || '–';
+}
+
 /** `1234` → `1.23 s`, `87.4` → `87 ms`. */
 export function fmtMs(ms) {
   if (!Number.isFinite(ms)) return '–';
@@ -125,5 +132,13 @@ export function describeDirection(d, { short = false } = {}) {
     Object.entries(d.weights)
       .map(([a, v]) => `${a} ${v.toFixed(2)}`)
       .join(', ');
-  return offset ? `${what} (${offset})` : what;
+  const made =
+    d.source === 'grid'
+      ? '; a point of the authors’ grid'
+      : d.source === 'cap'
+        ? '; from the cap'
+        : d.source === 'target'
+          ? '; the target itself'
+          : '';
+  return `${offset ? `${what} (${offset})` : what}${made}`;
 }
