@@ -1,7 +1,7 @@
 /**
- * Progressive pruning and early streaming through the Hono middleware, with the real engine in front of the simulated
- * upstream (long answers) and a function scorer: JSON and SSE, the report, the headers, the off switch and a client
- * leaving a live stream.
+ * Progressive pruning and early streaming through the Hono middleware (chat completions and the Responses API), with
+ * the real engine in front of the simulated upstream (long answers) and a function scorer: JSON and SSE, the report,
+ * the headers, the off switch and a client leaving a live stream.
  */
 import { Hono } from 'hono';
 import { createFunctionScorer } from '../scorers/function.js';
@@ -9,6 +9,7 @@ import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/
 import { createSelector } from './create-selector.js';
 import { createOpenAICompatibleGenerator } from './generators/openai-compatible.js';
 import { preferenceSelection } from './hono.js';
+import { preferenceResponses } from './responses.js';
 import { errorResponse } from './http/errors.js';
 
 const QUESTION = 'How should I water succulents during a hot summer?';
@@ -29,7 +30,11 @@ beforeAll(async () => {
   });
   const selector = createSelector({ generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }), scorer });
   app = new Hono();
-  app.use('/v1/*', preferenceSelection({ selector, keepAliveMs: 60_000 }));
+  app.use(
+    '/v1/*',
+    preferenceSelection({ selector, keepAliveMs: 60_000 }),
+    preferenceResponses({ selector, keepAliveMs: 60_000 }),
+  );
   app.onError((err) => errorResponse(err));
 });
 afterAll(() => sim.close());
@@ -108,6 +113,38 @@ describe('pruning through the middleware', () => {
     expect(report.pruning.committed).toMatchObject({ index: chosen.index, reason: 'last', tokens: at });
     expect(at).toBeLessThan(chosen.completion_tokens);
     expect(chunks.at(-1)!.usage!.completion_tokens).toBe(report.pruning.tokens.completion);
+  });
+
+  it('Responses API: the stream starts at the commit; deltas are the chosen answer, completed carries usage and report', async () => {
+    const res = await app.request('http://localhost/v1/responses', {
+      method: 'POST',
+      body: JSON.stringify({
+        model: 'm',
+        input: QUESTION,
+        stream: true,
+        selection: { k: 4, prune: true, return_candidates: true },
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-selection-committed-at-tokens'))).toBeGreaterThanOrEqual(128);
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((f) => f.startsWith('event: '))
+      .map((f) => JSON.parse(f.split('\n')[1]!.slice(6)) as Record<string, any>);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const text = events
+      .filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta)
+      .join('');
+    const completed = events.at(-1)!;
+    expect(completed.type).toBe('response.completed');
+    const report = completed.response.selection;
+    const chosen = report.candidates.find((c: any) => c.chosen);
+    expect(text).toBe(chosen.content);
+    expect(completed.response.output[0].content[0].text).toBe(chosen.content);
+    expect(report.pruning.committed).toMatchObject({ index: chosen.index, reason: 'last' });
+    expect(completed.response.usage.output_tokens).toBe(report.pruning.tokens.completion);
   });
 
   it('the off switch: without pruning a stream is replayed after selection, as before', async () => {
