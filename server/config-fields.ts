@@ -308,7 +308,7 @@ export const CONFIG_FIELDS = {
     flag: 'upstream-continuous-usage',
     env: 'PREFSEL_UPSTREAM_CONTINUOUS_USAGE',
     kind: 'string',
-    arg: 'on|off',
+    arg: 'on/off',
     help: "Ask streamed candidates for vLLM's continuous_usage_stats, so cut streams are billed by the upstream's own count (vLLM only; OpenAI rejects it).",
     schema: onOff,
     default: false,
