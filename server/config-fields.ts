@@ -103,6 +103,16 @@ const forwardParams = z
     }
   });
 
+/** A value parsed from text, checked by the engine's own rule; its first issue becomes this setting's message. */
+function checkedBy<T>(rule: z.ZodType<T>, value: unknown, ctx: z.RefinementCtx): T {
+  const checked = rule.safeParse(value);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
+  return z.NEVER;
+}
+
 /**
  * The default preference: the X-Preference grammar as text, or a preference object. Its form is checked here by the
  * engine's schema; its attribute names once the reward model's labels are read (before the model loads).
@@ -117,14 +127,7 @@ const preference = z.union([z.string(), z.record(z.string(), z.unknown())]).tran
       return z.NEVER;
     }
   }
-  const checked = preferenceSchema().safeParse(parsed);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
-    return z.NEVER;
-  }
-  return checked.data;
+  return checkedBy(preferenceSchema(), parsed, ctx);
 });
 
 /** on/off (or true/false) as text, or a boolean from a config file. */
@@ -153,14 +156,7 @@ const prune = z.union([z.boolean(), z.string(), z.record(z.string(), z.unknown()
       }
     }
   }
-  const checked = selectionFields().prune.safeParse(parsed);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
-    return z.NEVER;
-  }
-  return checked.data;
+  return checkedBy(selectionFields().prune, parsed, ctx);
 });
 
 const integer = (bound: Omit<Bound, 'integer'>) => numberRule({ ...bound, integer: true });
