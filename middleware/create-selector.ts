@@ -135,8 +135,11 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const plans = planCandidates(request, { resolved, target, active });
       runner.admit(plans.length);
       const passThrough = resolved.strategy === 'none';
-      // Pruning streams the candidates; a generator that cannot stream runs them whole, as without pruning.
-      if (resolved.prune && !passThrough && generator.stream) {
+      // Pruning streams the candidates; a generator that cannot stream runs them whole, as without pruning, and so
+      // does a request whose token limit ends every answer before the first decision point (nothing to cut).
+      const limit = request.params.max_completion_tokens ?? request.params.max_tokens;
+      const prunable = resolved.prune && !(limit != null && limit <= resolved.prune.schedule[0]!);
+      if (resolved.prune && prunable && !passThrough && generator.stream) {
         const pruned = await generatePruned({
           plans,
           generator: generator as StreamingGenerator,

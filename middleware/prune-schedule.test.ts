@@ -70,6 +70,18 @@ describe('progressive pruning: the off switch', () => {
   });
 });
 
+describe('progressive pruning: nothing to cut', () => {
+  it('a token limit at or below the first decision point runs the candidates whole', async () => {
+    const { selector } = pruningSelector();
+    const selection = await selector.select({
+      params: { ...params, max_tokens: 64 },
+      selection: { k: 3, prune: true },
+    });
+    expect(selection.pruning).toBeUndefined();
+    expect(sim.received.every((r) => r.body?.stream === undefined)).toBe(true);
+  });
+});
+
 describe('progressive pruning: schedule and cancellation', () => {
   it('halves the live candidates at 64, 128 and 256 tokens in one scorer call each and aborts the losers at once', async () => {
     const { selector, calls } = pruningSelector();
