@@ -1,9 +1,11 @@
 // Robust Preference Selection with your own scorer, no server: run with `npx tsx examples/custom-scorer.ts`.
-// Set UPSTREAM_URL (e.g. http://localhost:8000/v1 for vLLM) and UPSTREAM_MODEL to use a real model.
+// Set UPSTREAM_URL (e.g. http://localhost:8000/v1 for vLLM) and UPSTREAM_MODEL to use a real model; without
+// UPSTREAM_URL the example starts the simulated upstream itself.
 import { createFunctionScorer, createOpenAICompatibleGenerator, createSelector } from '../index.js';
-import { startSimulatedUpstream } from '../upstream-sim/index.js';
 
-const sim = process.env.UPSTREAM_URL ? undefined : await startSimulatedUpstream();
+const sim = process.env.UPSTREAM_URL
+  ? undefined
+  : await (await import('../upstream-sim/index.js')).startSimulatedUpstream();
 const generator = createOpenAICompatibleGenerator({ baseUrl: process.env.UPSTREAM_URL ?? sim!.url });
 
 // Any function of (conversation, response) → one score per attribute.

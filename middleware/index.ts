@@ -56,6 +56,8 @@ export type { PreferenceSelectionOptions, PrefselVariables } from './hono.js';
 export { preferenceResponses } from './responses.js';
 export type { PreferenceResponsesOptions } from './responses.js';
 export { errorBody, errorResponse, errorStatus } from './http/errors.js';
+export { STRATEGIES } from '../core/types.js';
+export { contentText } from '../core/openai.js';
 export { REPORT_HEADERS, REQUEST_HEADERS } from './http/headers.js';
 export type { ParsedChatRequest } from './http/parse-request.js';
 export type { CandidateReportJson, DirectionReport, SelectionReport } from './http/report.js';

@@ -20,7 +20,7 @@ import type { Selection } from '../core/types.js';
 import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
 import { preferenceSelection } from '../middleware/hono.js';
 import { preferenceResponses } from '../middleware/responses.js';
-import { clientKeyAuth } from './auth.js';
+import { clientKeyAuth, clientKeyCheck } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
 import type { Metrics } from './metrics.js';
@@ -110,7 +110,9 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
 
-  const auth: MiddlewareHandler = options.apiKeys.length > 0 ? clientKeyAuth(options.apiKeys) : (_c, next) => next();
+  const keyed = options.apiKeys.length > 0;
+  const auth: MiddlewareHandler = keyed ? clientKeyAuth(options.apiKeys) : (_c, next) => next();
+  const checkKey = clientKeyCheck(options.apiKeys);
   const limitBody = bodyLimit({
     maxSize: options.bodyLimit,
     onError: () => {
@@ -159,6 +161,8 @@ export function createApp(deps: AppDeps): Hono {
       ...(options.modelsTimeoutMs ? { timeoutMs: options.modelsTimeoutMs } : {}),
     }),
   );
+  // With keys set, metrics need one (they describe traffic); the probes stay open, /readyz minimal without a key.
+  app.use('/metrics', auth);
   app.route(
     '/',
     systemRoutes({
@@ -166,6 +170,7 @@ export function createApp(deps: AppDeps): Hono {
       scorer: selector.scorer,
       metrics,
       readyTimeoutMs: options.readyTimeoutMs ?? 3000,
+      mayInspect: (c) => !keyed || checkKey(c.req.header('authorization')) === 'valid',
     }),
   );
   if (deps.playground) app.route('/', deps.playground);

@@ -158,6 +158,14 @@ describe('prefsel CLI', () => {
     }
   });
 
+  it('Should stop cleanly on SIGTERM while the reward model is still loading', async () => {
+    const r = cli(['serve', '--port', '0']);
+    await logged(r, 'listening');
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    expect(logLines(r).find((l) => l.msg === 'stopped')).toMatchObject({ clean: true });
+  });
+
   it('Should finish an in-flight stream on SIGTERM, then exit 0', async () => {
     // A slow upstream keeps the request in flight: its first token comes a second after the stream started.
     const sim = await startSimulatedUpstream({ ttftMs: 1000, record: true });

@@ -22,6 +22,7 @@ import {
   type ServerConfig,
 } from './config.js';
 import { createLogger } from './logger.js';
+import { onOrphaned } from './parent-watch.js';
 import { createStartupGate, type StartupGate } from './startup.js';
 
 const USAGE = `Usage: prefsel <command> [flags]
@@ -90,7 +91,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(EXIT.ok);
   }
   const { config } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { secrets: [config.upstreamApiKey, ...config.apiKeys] });
   for (const warning of warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, 'effective configuration');
 
@@ -143,6 +144,12 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  // Under `npx prefsel serve` npm's SIGTERM kills only the shell between us (parent-watch.ts says why).
+  onOrphaned(() => {
+    if (stopping) return;
+    logger.info('the parent process is gone (npm was signalled): stopping as on SIGTERM');
+    void stop('SIGTERM');
+  });
 
   try {
     composed = await compose(config, { logger });

@@ -7,14 +7,12 @@
  */
 import { z } from 'zod';
 import type { Bound } from '../core/bounds.js';
-import { forwardParamProblem } from '../core/upstream-params.js';
 import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
-import { parsePreferenceHeader } from '../middleware/http/headers.js';
-import { preferenceSchema } from '../middleware/preference.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
+import { byteSize, forwardParams, modelMap, onOff, preference, prune } from './config-values.js';
 import { MODELS_BOUNDS, MODELS_DEFAULTS } from './routes/models.js';
 
 /** How a raw text value (flag or variable) is read before validation; a config file gives typed values directly. */
@@ -43,121 +41,6 @@ export interface ConfigField {
 
 /** pino levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
-const UNITS: Record<string, number> = {
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-};
-
-/** Bytes as a number, or text such as `512kb` / `4mb`. */
-const byteSize = z.union([z.int().min(1), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const m = SIZE.exec(value.trim());
-  const bytes = m ? Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
-  if (!Number.isFinite(bytes) || bytes < 1) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size such as 1048576, 512kb or 4mb' });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
-/** `CLIENT=UPSTREAM` pairs, or (from a config file) an object. */
-const modelMap = z
-  .union([z.record(z.string().min(1), z.string().min(1)), z.array(z.string())])
-  .transform((value, ctx) => {
-    if (!Array.isArray(value)) return value;
-    const map: Record<string, string> = {};
-    for (const pair of value) {
-      const [from, to, ...rest] = pair.split('=').map((s) => s.trim());
-      if (!from || !to || rest.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}" is not CLIENT_MODEL=UPSTREAM_MODEL` });
-        return z.NEVER;
-      }
-      map[from] = to;
-    }
-    return map;
-  });
-
-/**
- * Operator-named extra body fields, comma-separated in the flag as in the variable; core/upstream-params owns the
- * rule for which names can never be forwarded.
- */
-const forwardParams = z
-  .array(z.string())
-  .transform((items) =>
-    items
-      .flatMap((item) => item.split(','))
-      .map((name) => name.trim())
-      .filter((name) => name !== ''),
-  )
-  .superRefine((names, ctx) => {
-    for (const name of names) {
-      const problem = forwardParamProblem(name);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }
-  });
-
-/** A value parsed from text, checked by the engine's own rule; its first issue becomes this setting's message. */
-function checkedBy<T>(rule: z.ZodType<T>, value: unknown, ctx: z.RefinementCtx): T {
-  const checked = rule.safeParse(value);
-  if (checked.success) return checked.data;
-  const issue = checked.error.issues[0]!;
-  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
-  return z.NEVER;
-}
-
-/**
- * The default preference: the X-Preference grammar as text, or a preference object. Its form is checked here by the
- * engine's schema; its attribute names once the reward model's labels are read (before the model loads).
- */
-const preference = z.union([z.string(), z.record(z.string(), z.unknown())]).transform((value, ctx) => {
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = parsePreferenceHeader(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected "helpfulness=0.8,verbosity=0.6" or "angle=30"' });
-      return z.NEVER;
-    }
-  }
-  return checkedBy(preferenceSchema(), parsed, ctx);
-});
-
-/** on/off (or true/false) as text, or a boolean from a config file. */
-const onOff = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'boolean') return value;
-  const text = value.trim().toLowerCase();
-  if (text === 'on' || text === 'true') return true;
-  if (text === 'off' || text === 'false') return false;
-  ctx.addIssue({ code: 'custom', message: 'expected on or off' });
-  return z.NEVER;
-});
-
-/** The default pruning: on/off, or the engine's settings object (JSON text, or an object from a config file). */
-const prune = z.union([z.boolean(), z.string(), z.record(z.string(), z.unknown())]).transform((value, ctx) => {
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (['on', 'true'].includes(text)) parsed = true;
-    else if (['off', 'false'].includes(text)) parsed = false;
-    else {
-      try {
-        parsed = JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected on, off or a JSON object such as {"schedule":[64,128]}' });
-        return z.NEVER;
-      }
-    }
-  }
-  return checkedBy(selectionFields().prune, parsed, ctx);
-});
 
 const integer = (bound: Omit<Bound, 'integer'>) => numberRule({ ...bound, integer: true });
 const engine = selectionFields();
@@ -437,24 +320,3 @@ export type ConfigKey = keyof typeof CONFIG_FIELDS;
 
 /** The fields as `[key, field]` pairs, in `--help` order. */
 export const FIELD_ENTRIES = Object.entries(CONFIG_FIELDS) as Array<[ConfigKey, ConfigField]>;
-
-/** How a setting's default reads in `--help` and the README ("4mb", "8080"); undefined when it has none. */
-export function defaultText(field: ConfigField): string | undefined {
-  if (field.default === undefined) return undefined;
-  return field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
-}
-
-/** `--help`'s line for a setting: its help, then "Default X." from the declared default. */
-export function helpLine(field: ConfigField): string {
-  const shown = defaultText(field);
-  return shown === undefined ? field.help : `${field.help} Default ${shown}.`;
-}
-
-/** The settings as a markdown table (server/README.md holds it between `settings` markers; a test keeps it current). */
-export function settingsTable(): string {
-  const rows = FIELD_ENTRIES.map(([, f]) => {
-    const cells = [`\`--${f.flag} ${f.arg}\``, `\`${f.env}\``, defaultText(f) ?? '–', f.help.replace(/\|/g, '\\|')];
-    return `| ${cells.join(' | ')} |`;
-  });
-  return ['| flag | variable | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
-}

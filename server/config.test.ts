@@ -1,8 +1,15 @@
 import { OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { BASE_DEFAULTS } from '../middleware/selection-options.js';
 import { readFileSync } from 'node:fs';
-import { settingsTable } from './config-fields.js';
-import { ConfigError, configSchema, describeConfig, helpText, loadConfig, unknownVariables } from './config.js';
+import {
+  ConfigError,
+  configSchema,
+  settingsTable,
+  describeConfig,
+  helpText,
+  loadConfig,
+  unknownVariables,
+} from './config.js';
 
 const load = (argv: string[], env: Record<string, string> = {}) => {
   const loaded = loadConfig(argv, env);

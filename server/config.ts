@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { inBound } from '../core/bounds.js';
 import { K_RANGE, selectionFields } from '../middleware/selection-options.js';
-import { CONFIG_FIELDS, FIELD_ENTRIES, helpLine, type ConfigField, type ConfigKey } from './config-fields.js';
+import { CONFIG_FIELDS, FIELD_ENTRIES, type ConfigField, type ConfigKey } from './config-fields.js';
 
 export { LOG_LEVELS } from './config-fields.js';
 export { DEVICES } from '../scorers/index.js';
@@ -24,7 +24,9 @@ export type ServerConfig = {
 
 /**
  * The validated configuration, on typed values (numbers as numbers): what the flags and variables give after their
- * text is read, and what a configuration file gives directly. Cross-setting rules come last.
+ * text is read, and what a configuration file gives directly. Cross-setting rules come last. The object is built
+ * from the table at run time, which TypeScript cannot follow, so its type is stated as {@link ServerConfig} (derived
+ * from the same table).
  */
 export const configSchema = z
   .object(
@@ -193,4 +195,25 @@ export function helpText(): string {
     ...rows,
     `  ${'-h, --help'.padEnd(30)} Show this help.`,
   ].join('\n');
+}
+
+/** How a setting's default reads in `--help` and the README ("4mb", "8080"); undefined when it has none. */
+export function defaultText(field: ConfigField): string | undefined {
+  if (field.default === undefined) return undefined;
+  return field.defaultText ?? (typeof field.default === 'string' ? field.default : JSON.stringify(field.default));
+}
+
+/** `--help`'s line for a setting: its help, then "Default X." from the declared default. */
+export function helpLine(field: ConfigField): string {
+  const shown = defaultText(field);
+  return shown === undefined ? field.help : `${field.help} Default ${shown}.`;
+}
+
+/** The settings as a markdown table (server/README.md holds it between `settings` markers; a test keeps it current). */
+export function settingsTable(): string {
+  const rows = FIELD_ENTRIES.map(([, f]) => {
+    const cells = [`\`--${f.flag} ${f.arg}\``, `\`${f.env}\``, defaultText(f) ?? '–', f.help.replace(/\|/g, '\\|')];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return ['| flag | variable | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -1,13 +1,29 @@
 /**
  * @module logger
  * Structured JSON logs (pino). Secrets never reach a log line: configuration is logged through `describeConfig`
- * (masked), headers and bodies are never logged, and authorization headers are redacted as a second line of defence.
+ * (masked), headers and bodies are never logged, authorization headers are redacted by path, and every line is
+ * scrubbed of the configured keys last, whatever field carries them.
  */
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
+import { redactText } from './redact.js';
+
+/** Options of {@link createLogger} beyond the level and destination. */
+export interface LoggerOptions {
+  /**
+   * Keys (the upstream's, the clients') scrubbed from every line, whole or in any recognisable fragment: an error's
+   * cause can carry the upstream's message or the HTTP client's request headers, which no path list can foresee.
+   */
+  secrets?: readonly (string | undefined)[];
+}
 
 /** Creates the process logger. */
-export function createLogger(level: ServerConfig['logLevel'], destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: ServerConfig['logLevel'],
+  destination?: pino.DestinationStream,
+  extra: LoggerOptions = {},
+): Logger {
+  const secrets = (extra.secrets ?? []).filter((s): s is string => typeof s === 'string' && s !== '');
   const options: pino.LoggerOptions = {
     name: 'prefsel',
     level,
@@ -16,6 +32,7 @@ export function createLogger(level: ServerConfig['logLevel'], destination?: pino
       paths: ['headers.authorization', '*.headers.authorization', 'req.headers.authorization'],
       censor: '***',
     },
+    ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => redactText(line, secrets) } } : {}),
   };
   // Synchronous writes to stdout: pino's own default hands every line to a libuv pool thread (a thread hop, a futex
   // and an event-loop wake-up per request line), and a synchronous line survives a crash.

@@ -29,6 +29,15 @@ export interface Metrics {
   observeScorerBatch(size: number): void;
 }
 
+/**
+ * The name a reward model is shown under: its directory's last segment, never the path it was loaded from
+ * (`/srv/models/rm-v3` → `rm-v3`), so metrics and probes do not map the host's filesystem.
+ */
+export function publicModelName(model: string): string {
+  const segments = model.split(/[\\/]+/).filter((part) => part !== '');
+  return segments.at(-1) ?? model;
+}
+
 /** Creates the registry and every metric. */
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
@@ -91,7 +100,10 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['model', 'execution_provider'] as const,
     registers: [registry],
   });
-  scorerInfo.set({ model: sources.scorer.info.model, execution_provider: sources.scorer.info.executionProvider }, 1);
+  scorerInfo.set(
+    { model: publicModelName(sources.scorer.info.model), execution_provider: sources.scorer.info.executionProvider },
+    1,
+  );
 
   return {
     registry,

@@ -68,6 +68,29 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
+  it('declares each selection rule and each enum once, in its owner', () => {
+    // A second zod rule for a selection field, or a second copy of a value list, is how the rules drifted before.
+    const declarations: Array<[RegExp, string]> = [
+      [/\b(k|radius_deg|neighbourhood|directive_placement)\s*:\s*z\./, 'middleware/selection-options.ts'],
+      [/\[\s*'grid',\s*'cap'\s*\]/, 'middleware/selection-options.ts'],
+      [/\[\s*'system',\s*'user'\s*\]/, 'middleware/selection-options.ts'],
+      [/\[\s*'auto',\s*'cpu',\s*'cuda'\s*\]/, 'scorers/onnx/session.ts'],
+    ];
+    const files = Object.keys(allowed).flatMap((layer) => {
+      try {
+        return sourceFiles(join(root, layer));
+      } catch {
+        return [];
+      }
+    });
+    const bad = declarations.flatMap(([pattern, owner]) =>
+      files
+        .filter((file) => relative(root, file) !== owner && pattern.test(readFileSync(file, 'utf8')))
+        .map((file) => `${relative(root, file)} restates what ${owner} declares (${pattern.source})`),
+    );
+    expect(bad).toEqual([]);
+  });
+
   it('finds the layers it checks', () => {
     expect(edges.length).toBeGreaterThan(0);
   });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { CreateSelectorOptions, Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
+import { MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { createFunctionScorer } from '../scorers/function.js';
 import { createApp, type AppOptions } from '../server/app.js';
@@ -69,8 +70,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const logger = createLogger('debug', sink);
   const key = options.upstreamApiKey;
+  const logger = createLogger('debug', sink, { secrets: [key, ...(options.app?.apiKeys ?? [])] });
   const generator = redactingGenerator(
     createOpenAICompatibleGenerator({
       baseUrl: sim.url,
@@ -95,7 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       apiKeys: [],
       bodyLimit: 1024 * 1024,
       maxRequests: 64,
-      keepAliveMs: 1500,
+      keepAliveMs: MIDDLEWARE_DEFAULTS.keepAliveMs,
       modelMap: {},
       forwardParams: options.forwardParams ?? [],
       ...options.app,

@@ -35,7 +35,7 @@ const loaded = loadConfig(
 );
 if (loaded.help) throw new Error('unexpected --help');
 const config = loaded.config;
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, { secrets: [config.upstreamApiKey, ...config.apiKeys] });
 const recorder = createSelectionRecorder();
 
 /** Times every upstream call for the recorder; everything else is delegated unchanged. */

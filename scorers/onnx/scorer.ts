@@ -14,6 +14,7 @@ import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
 import { readModelFiles } from './model-dir.js';
 import { createExecutor, DEFAULT_DEVICE } from './session.js';
+import { SessionWorkerMissingError } from './worker-pool.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
@@ -115,6 +116,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     });
   } catch (err) {
+    if (err instanceof SessionWorkerMissingError) throw err; // the package is broken, not the model
     throw new ModelLoadError(
       files.onnxPath,
       `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`,

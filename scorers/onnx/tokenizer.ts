@@ -8,9 +8,42 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../core/errors.js';
 import type { ModelFiles } from './model-dir.js';
 
+/** Options of {@link TextTokenizer.encode}, as `@huggingface/tokenizers` names them. */
+export interface TextEncodeOptions {
+  readonly text_pair?: string | null;
+  readonly add_special_tokens?: boolean;
+  readonly return_token_type_ids?: boolean | null;
+}
+
+/**
+ * The part of `@huggingface/tokenizers`' `Tokenizer` that encoding uses. Declared here, not imported, so prefsel's
+ * published declarations do not pull in that package's own, which fail to type-check under `moduleResolution:
+ * NodeNext` (extensionless relative imports) for users who check libraries (`skipLibCheck: false`).
+ */
+export interface TextTokenizer {
+  encode(
+    text: string,
+    options: TextEncodeOptions & { return_token_type_ids: true },
+  ): { ids: number[]; token_type_ids: number[] };
+  encode(text: string, options?: TextEncodeOptions): { ids: number[] };
+  token_to_id(token: string): number | undefined;
+  tokenize(text: string): string[];
+  /** The pair template, for a pair whose second sequence is empty ({@link encodePair}). */
+  readonly post_processor: {
+    post_process(tokens: string[], pair: string[], addSpecialTokens: boolean): PostProcessed;
+  } | null;
+  readonly model: { readonly unk_token_id?: number } | null;
+}
+
+/** What a post-processor returns. */
+export interface PostProcessed {
+  tokens: string[];
+  token_type_ids?: number[];
+}
+
 /** A loaded tokenizer plus what encoding and padding need. */
 export interface LoadedTokenizer {
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: TextTokenizer;
   /** `bos_token`, `eos_token`, `pad_token`, `unk_token`… as strings, for chat templates. */
   readonly specialTokens: Readonly<Record<string, string>>;
   /** The id padded positions carry. Decoder graphs that find the last token by pad id need exactly this one. */
@@ -66,18 +99,14 @@ export interface PairEncoding {
  * `[SEP] [SEP]`. `@huggingface/tokenizers` drops an empty `text_pair` (as does a single fast-tokenizer call,
  * `tokenizer(first, '')`), which changes the input an encoder reward model sees for an empty response.
  */
-export function encodePair(tokenizer: Tokenizer, first: string, second: string): PairEncoding {
+export function encodePair(tokenizer: TextTokenizer, first: string, second: string): PairEncoding {
   if (second !== '') {
     const enc = tokenizer.encode(first, { text_pair: second, add_special_tokens: true, return_token_type_ids: true });
     return { ids: enc.ids, typeIds: enc.token_type_ids };
   }
   // The post-processor's pair template with an empty second sequence, which `encode` would not use.
   const tokens = tokenizer.tokenize(first);
-  const post: { tokens: string[]; token_type_ids?: number[] } = tokenizer.post_processor?.post_process(
-    tokens,
-    [],
-    true,
-  ) ?? { tokens };
+  const post: PostProcessed = tokenizer.post_processor?.post_process(tokens, [], true) ?? { tokens };
   const ids = post.tokens.map((t: string) => {
     const id = tokenizer.token_to_id(t) ?? tokenizer.model?.unk_token_id;
     if (id === undefined) throw new Error(`token ${JSON.stringify(t)} is not in the vocabulary`);

@@ -5,8 +5,9 @@
  * every batch; and on CPU, N single-threaded sessions working on N batches beat one session splitting each op over
  * N threads (BERT 6x384, single sequences, 2 cores: 58 vs 30 candidates/s), because small ops parallelise badly.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Executor, FeedTensor, GraphMetadata, OutputTensor } from './executor.js';
@@ -34,6 +35,17 @@ interface Slot {
 }
 
 const WORKER_URL = new URL('./session-worker.mjs', import.meta.url);
+
+/**
+ * The worker's file is not beside this module: an incomplete build or package (`tsc` emits no `.mjs`; the build's
+ * `scripts/copy-assets.mjs` copies it). Its own class so callers do not blame the model for it.
+ */
+export class SessionWorkerMissingError extends Error {
+  constructor(readonly file: string) {
+    super(`The ONNX session worker ${file} is missing: this copy of prefsel is incomplete (rebuild or reinstall it)`);
+    this.name = 'SessionWorkerMissingError';
+  }
+}
 
 let liveWorkers = 0;
 
@@ -64,6 +76,7 @@ function startWorker(opts: WorkerPoolOptions, ortUrl: string): Promise<{ worker:
 
 /** Starts `workers` threads, each loading the graph; rejects if any fails to load it. */
 export async function createWorkerPool(opts: WorkerPoolOptions): Promise<Executor> {
+  if (!existsSync(WORKER_URL)) throw new SessionWorkerMissingError(fileURLToPath(WORKER_URL));
   const ortUrl = pathToFileURL(createRequire(import.meta.url).resolve('onnxruntime-node')).href;
   const started = await Promise.allSettled(Array.from({ length: opts.workers }, () => startWorker(opts, ortUrl)));
   const failed = started.find((s) => s.status === 'rejected');
