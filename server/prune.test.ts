@@ -1,7 +1,7 @@
 /**
  * Progressive pruning through the proxy, as a client sees it with the official `openai` SDK: chat completions (JSON
- * and SSE) and the Responses API stream, with the server's default switched on (`defaults.prune`), a request turning
- * it off, and the simulator counting the streams it had to abandon.
+ * and SSE) and the Responses API (JSON and stream), with the server's default switched on (`defaults.prune`), a
+ * request turning it off, and the simulator counting the streams it had to abandon.
  */
 import OpenAI from 'openai';
 import { startTestServer, type TestServer } from '../test/server-harness.js';
@@ -50,6 +50,23 @@ describe('pruning through the proxy', () => {
     for await (const _ of off.data) void _;
     expect(server.sim.aborted).toBe(0);
     expect(server.sim.received.every((r) => r.body?.stream !== true)).toBe(true);
+  });
+
+  it('Responses API JSON: the output is the survivor, pruned candidates are reported and usage sums them all', async () => {
+    const response = (await client.responses.create({
+      model: 'sim',
+      input: messages[0]!.content,
+      // @ts-expect-error prefsel's extension field
+      selection: { return_candidates: true },
+    })) as unknown as OpenAI.Responses.Response & WithReport;
+    const report = response.selection;
+    const pruned = report.candidates.filter((c: any) => c.status === 'pruned');
+    expect(pruned).toHaveLength(3);
+    for (const c of pruned) expect(c.pruned.tokens).toBeGreaterThan(0);
+    expect(response.output_text).toBe(report.candidates.find((c: any) => c.chosen).content);
+    expect(response.usage!.output_tokens).toBe(report.pruning.tokens.completion);
+    await vi.waitFor(() => expect(server.sim.inFlight).toBe(0));
+    expect(server.sim.aborted).toBe(3);
   });
 
   it('Responses API: the SDK streams the survivor and ends with the full usage', async () => {
