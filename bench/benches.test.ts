@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCli, runPart } from './cli.js';
 import { PARTS, readPartResults, writePartResult, writeSummary, type PartName } from './report.js';
+import { profilesResultsSchema } from './profiles.js';
 import {
   e2eResultsSchema,
   overheadResultsSchema,
@@ -22,6 +23,7 @@ const SPECIFIC = {
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
   pruning: pruningResultsSchema,
+  profiles: profilesResultsSchema,
 } as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
@@ -70,6 +72,10 @@ describe('benchmarks on tiny settings', () => {
 
   it('pruning: pruned vs full RPS in-process, and latency over HTTP', { timeout: 300_000 }, async () => {
     await runTiny('pruning', outDir);
+  });
+
+  it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
+    await runTiny('profiles', outDir);
   });
 
   it('summary lists every part written', () => {

@@ -77,6 +77,33 @@ export class NotFoundError extends PrefselError {
   }
 }
 
+/** 409: the request conflicts with an earlier one (a feedback id reused for a different feedback). */
+export class ConflictError extends PrefselError {
+  readonly status = 409;
+  readonly type = 'invalid_request_error';
+  constructor(message: string, options: PrefselErrorOptions & { code?: string } = {}) {
+    super(message, options.code ?? 'conflict', options);
+  }
+}
+
+/** 410: the thing referred to existed but is no longer kept (an expired response). */
+export class GoneError extends PrefselError {
+  readonly status = 410;
+  readonly type = 'invalid_request_error';
+  constructor(message: string, options: PrefselErrorOptions & { code?: string } = {}) {
+    super(message, options.code ?? 'gone', options);
+  }
+}
+
+/** 503: a storage backend (the profile store) did not answer in time or failed. Carries `Retry-After`. */
+export class StoreUnavailableError extends PrefselError {
+  readonly status = 503;
+  readonly type = 'server_error';
+  constructor(message: string, options: PrefselErrorOptions = {}) {
+    super(message, 'store_unavailable', { ...options, headers: { 'retry-after': '1', ...options.headers } });
+  }
+}
+
 /** 413: the request body exceeds the configured limit. */
 export class PayloadTooLargeError extends PrefselError {
   readonly status = 413;

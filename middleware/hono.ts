@@ -36,6 +36,7 @@ import { createRequestParser, type ParsedChatRequest } from './http/parse-reques
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { replayChunks, SSE_DONE, sseData } from './http/sse.js';
+import { keepForFeedback, resolveRequestProfile, type RequestProfileOptions } from './profiles/request.js';
 
 /** What the middleware puts on the context, typed for every app (`c.get('prefselSelection')`). */
 export interface PrefselVariables {
@@ -43,14 +44,16 @@ export interface PrefselVariables {
   prefselRequest: ParsedChatRequest;
   /** The finished selection (absent for pass-through streams). */
   prefselSelection: Selection;
+  /** The tenant whose profiles a request reads and moves (the server sets it from the client key). */
+  prefselTenant: string;
 }
 
 declare module 'hono' {
   interface ContextVariableMap extends PrefselVariables {}
 }
 
-/** Options of {@link preferenceSelection}. */
-export interface PreferenceSelectionOptions {
+/** Options of {@link preferenceSelection}; `profiles` selects under each user's learned direction. */
+export interface PreferenceSelectionOptions extends RequestProfileOptions {
   /** The engine (`createSelector(...)`). */
   readonly selector: Selector;
   /**
@@ -103,13 +106,15 @@ const defaults = {
   resolveModel: (model: string): string | null | undefined => model,
   onSelection: (): void => {},
   onStreamError: (): void => {},
-} satisfies Required<Omit<PreferenceSelectionOptions, 'selector'>>;
+} satisfies Required<Omit<PreferenceSelectionOptions, 'selector' | keyof RequestProfileOptions>>;
 
 /**
  * The options with their defaults, checked. Shared by every endpoint middleware (chat completions, Responses).
  * @throws TypeError naming the option when a bound is violated or an option belongs to the engine.
  */
-export function middlewareOptions(options: PreferenceSelectionOptions): Required<PreferenceSelectionOptions> {
+export function middlewareOptions(
+  options: PreferenceSelectionOptions,
+): Required<Omit<PreferenceSelectionOptions, keyof RequestProfileOptions>> & RequestProfileOptions {
   if ('maxK' in options) {
     // Moved to the engine so the HTTP layer and the library cannot disagree about the largest k.
     throw new TypeError('`maxK` is an option of createSelector({ maxK }), not of the HTTP middleware');
@@ -181,20 +186,22 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
     // Early streaming: with pruning, the engine hands over the last candidate while it is still being generated.
     let onCommit: ((winner: EarlyWinner) => void) | undefined;
     const committed = new Promise<EarlyWinner>((resolve) => (onCommit = resolve));
+    const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
         {
           params,
-          ...(request.preference ? { preference: request.preference } : {}),
+          ...(profile.preference ? { preference: profile.preference } : {}),
           selection: request.selection,
           n: request.n,
         },
         { signal: abort.signal, ...(request.stream && request.n === 1 ? { onCommit } : {}) },
       )
       .then(
-        (selection) => {
+        async (selection) => {
           c.set('prefselSelection', selection);
           opts.onSelection(selection, c);
+          await keepForFeedback(c, profile, { responseId: meta.id, selection, options: opts });
           return selection;
         },
         (err: unknown) => Promise.reject(asClientError(err)),
@@ -202,15 +209,18 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
 
     if (!request.stream) {
       const selection = await selecting;
-      return c.json(renderCompletion(selection, request, meta), 200, reportHeaders(selection));
+      return c.json(renderCompletion(selection, request, meta), 200, {
+        ...reportHeaders(selection),
+        ...profile.headers,
+      });
     }
     const ready = Promise.race([
       selecting.then((selection): EventSource => ({
-        headers: reportHeaders(selection),
+        headers: { ...reportHeaders(selection), ...profile.headers },
         events: replayEvents(selection, request, { meta, chunkChars: opts.chunkChars }),
       })),
       committed.then((winner): EventSource => ({
-        headers: commitHeaders(winner, request.selection.strategy),
+        headers: { ...commitHeaders(winner, request.selection.strategy), ...profile.headers },
         events: liveEvents(winner, selecting, {
           meta,
           includeUsage: request.includeUsage,

@@ -61,3 +61,31 @@ export { contentText } from '../core/openai.js';
 export { REPORT_HEADERS, REQUEST_HEADERS } from './http/headers.js';
 export type { ParsedChatRequest } from './http/parse-request.js';
 export type { CandidateReportJson, DirectionReport, SelectionReport } from './http/report.js';
+export {
+  alignState,
+  applyChoice,
+  applyEdit,
+  directionOf,
+  initialState,
+  LEARNER_DEFAULTS,
+  uncertaintyDeg,
+} from './profiles/learner.js';
+export type { ChoiceEvidence, EditEvidence, LearnerOptions } from './profiles/learner.js';
+export { createMemoryProfileStore } from './profiles/memory-store.js';
+export { createProfiles } from './profiles/service.js';
+export type { FeedbackResult, ProfileLookup, Profiles, ProfilesOptions } from './profiles/service.js';
+export {
+  EDIT_CHARS,
+  PROFILE_BOUNDS,
+  PROFILE_DEFAULTS,
+  profileSchemas,
+  userIdSchema,
+} from './profiles/feedback-schema.js';
+export type { FeedbackBody } from './profiles/feedback-schema.js';
+export { contextTenant, DEFAULT_TENANT, profileRoutes } from './profiles/routes.js';
+export type { ProfileRoutesOptions } from './profiles/routes.js';
+export { PROFILE_HEADERS } from './profiles/request.js';
+export type { RequestProfileOptions } from './profiles/request.js';
+export type { ProfileView } from './profiles/view.js';
+export type * from '../core/profiles.js';
+export { lazyProfileStore } from './profiles/lazy-store.js';

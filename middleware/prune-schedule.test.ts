@@ -113,8 +113,11 @@ describe('progressive pruning: schedule and cancellation', () => {
     for (const round of pruning!.rounds) expect(round.kept).toContain(selection.chosen.index);
     expect(selection.ranked).toEqual([selection.chosen]);
     // Cancellation really stopped work: the simulator saw 7 clients leave and sent far fewer tokens than 8 answers.
+    // The upstream keeps writing while a stream waits at a gate, so on a busy machine a short last-round loser can
+    // be written whole before its cut; the losers of the first two rounds (cut by 128 tokens) are always left.
     await vi.waitFor(() => expect(sim.inFlight).toBe(0));
-    expect(sim.aborted).toBe(7);
+    expect(sim.aborted).toBeGreaterThanOrEqual(6);
+    expect(sim.aborted).toBeLessThanOrEqual(7);
     const full = await pruningSelector().selector.select({ params, selection: { k: 8 } });
     const fullTokens = full.usage.completion_tokens;
     // About 0.3 of the full bill when every cut lands at once; chunks already in flight at the cut add to it.

@@ -33,6 +33,7 @@ import { newResponsesMeta, renderResponse } from './http/responses-render.js';
 import { commitHeaders } from './http/live-stream.js';
 import { liveSelection, primed, relayChunks, replaySelection, ResponseEventWriter } from './http/responses-stream.js';
 import { middlewareOptions, type PreferenceSelectionOptions } from './hono.js';
+import { keepForFeedback, resolveRequestProfile } from './profiles/request.js';
 
 /** Options of {@link preferenceResponses}: the same as the chat-completions middleware's. */
 export type PreferenceResponsesOptions = PreferenceSelectionOptions;
@@ -110,15 +111,17 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     // Early streaming: with pruning, the engine hands over the last candidate while it is still being generated.
     let onCommit: ((winner: EarlyWinner) => void) | undefined;
     const committed = new Promise<EarlyWinner>((resolve) => (onCommit = resolve));
+    const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
-        { params, ...(request.preference ? { preference: request.preference } : {}), selection: request.selection },
+        { params, ...(profile.preference ? { preference: profile.preference } : {}), selection: request.selection },
         { signal: abort.signal, ...(request.stream ? { onCommit } : {}) },
       )
       .then(
-        (selection: Selection) => {
+        async (selection: Selection) => {
           c.set('prefselSelection', selection);
           opts.onSelection(selection, c);
+          await keepForFeedback(c, profile, { responseId: meta.id, selection, options: opts });
           return selection;
         },
         (err: unknown) => Promise.reject(asClientError(err)),
@@ -127,18 +130,18 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
     if (!request.stream) {
       const selection = await selecting;
       const body = renderResponse(selection, meta, { returnCandidates: request.returnCandidates });
-      return c.json(body, 200, reportHeaders(selection));
+      return c.json(body, 200, { ...reportHeaders(selection), ...profile.headers });
     }
     const ready = Promise.race([
       selecting.then((selection): EventSource => ({
-        headers: reportHeaders(selection),
+        headers: { ...reportHeaders(selection), ...profile.headers },
         events: replaySelection(writer, selection, {
           chunkChars: opts.chunkChars,
           ...(request.returnCandidates ? { report: selectionReport(selection) } : {}),
         }),
       })),
       committed.then((winner): EventSource => ({
-        headers: commitHeaders(winner, request.selection.strategy),
+        headers: { ...commitHeaders(winner, request.selection.strategy), ...profile.headers },
         events: liveSelection(writer, winner, selecting, {
           chunkChars: opts.chunkChars,
           ...(request.returnCandidates ? { report: selectionReport } : {}),

@@ -20,6 +20,8 @@ import type { Selection } from '../core/types.js';
 import { errorBody, errorHeaders, errorStatus } from '../middleware/http/errors.js';
 import { preferenceSelection } from '../middleware/hono.js';
 import { preferenceResponses } from '../middleware/responses.js';
+import { profileRoutes } from '../middleware/profiles/routes.js';
+import type { Profiles } from '../middleware/profiles/service.js';
 import { clientKeyAuth, clientKeyCheck } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import { watchBody, type RequestTracker } from './in-flight.js';
@@ -67,6 +69,8 @@ export interface AppDeps {
   options: AppOptions;
   /** Routes serving `GET /` (the playground, built by the composition root); a JSON pointer to the API when absent. */
   playground?: Hono;
+  /** Per-user preference profiles (`/v1/preferences/…`, and the `user` field on the selecting endpoints). */
+  profiles?: Profiles;
 }
 
 /** Routes with their own metrics label; anything else is `other`, which keeps label cardinality bounded. */
@@ -145,6 +149,13 @@ export function createApp(deps: AppDeps): Hono {
     resolveModel: (model: string) => (hasMap ? options.modelMap[model] : model),
     onSelection: (selection: Selection) => metrics.observeSelection(selection),
     onStreamError: (err: unknown, c: Context) => logError(c.get('log'), err),
+    ...(deps.profiles
+      ? {
+          profiles: deps.profiles,
+          onProfileError: (err: unknown, c: Context) =>
+            c.get('log').warn({ err }, 'profile store unavailable: request served with the default preference'),
+        }
+      : {}),
   };
   const chat = preferenceSelection(endpointOptions);
   const responses = preferenceResponses(endpointOptions);
@@ -153,6 +164,10 @@ export function createApp(deps: AppDeps): Hono {
   for (const path of ['/v1/chat/completions', '/chat/completions']) app.post(path, auth, limitBody, admit, chat);
   for (const path of ['/v1/responses', '/responses']) app.post(path, auth, limitBody, admit, responses);
   app.use('/v1/*', auth);
+  if (deps.profiles) {
+    app.use('/v1/preferences/*', limitBody);
+    app.route('/v1', profileRoutes({ profiles: deps.profiles }));
+  }
   app.route(
     '/v1',
     modelRoutes({
@@ -183,6 +198,8 @@ export function createApp(deps: AppDeps): Hono {
           'POST /v1/chat/completions',
           'POST /v1/responses',
           'GET /v1/models',
+          'GET|PUT|DELETE /v1/preferences/{user}',
+          'POST /v1/preferences/{user}/feedback',
           'GET /healthz',
           'GET /readyz',
           'GET /metrics',
@@ -211,6 +228,8 @@ export function createApp(deps: AppDeps): Hono {
 function routeLabel(path: string): string {
   if (ROUTES.has(path)) return path;
   if (path.startsWith('/v1/models/')) return '/v1/models/:id';
+  if (path.startsWith('/v1/preferences/'))
+    return path.endsWith('/feedback') ? '/v1/preferences/:user/feedback' : '/v1/preferences/:user';
   if (path.startsWith('/playground/')) return '/playground/*';
   return 'other';
 }

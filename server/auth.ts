@@ -9,6 +9,14 @@ import { AuthenticationError } from '../core/errors.js';
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
+/**
+ * The tenant of a client key: a stable, non-secret id (a SHA-256 prefix of a high-entropy key reveals nothing of it)
+ * under which that key's preference profiles live, so one key never reads or moves another's.
+ */
+export function tenantOf(key: string): string {
+  return `key_${createHash('sha256').update(`prefsel-tenant:${key}`).digest('hex').slice(0, 24)}`;
+}
+
 /** What the `Authorization` header of a request says about the client key. */
 export type KeyCheck = 'missing' | 'invalid' | 'valid';
 
@@ -28,7 +36,10 @@ export function clientKeyCheck(keys: readonly string[]): (authorization: string 
   };
 }
 
-/** Rejects requests without one of `keys` with a 401 that says it is *this proxy's* key that is wrong. */
+/**
+ * Rejects requests without one of `keys` with a 401 that says it is *this proxy's* key that is wrong, and puts the
+ * key's tenant on the context (`prefselTenant`).
+ */
 export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
   const check = clientKeyCheck(keys);
   return async function clientKeyAuth(c, next) {
@@ -40,6 +51,9 @@ export function clientKeyAuth(keys: readonly string[]): MiddlewareHandler {
     }
     if (result === 'invalid')
       throw new AuthenticationError('Invalid API key for this prefsel proxy (not the upstream).');
+    // The check accepted the header, so it holds a Bearer key.
+    const key = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization')!.trim())![1]!.trim();
+    c.set('prefselTenant', tenantOf(key));
     await next();
   };
 }

@@ -4,12 +4,16 @@
  * a ready app out. No upstream configured means the built-in simulated upstream (announced loudly: its answers are
  * not a language model's); no reward model configured means the built-in reference model.
  */
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Generator } from '../core/ports.js';
 import type { Selector } from '../core/selector.js';
 import { createSelector } from '../middleware/create-selector.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { preferenceSchema } from '../middleware/preference.js';
+import { lazyProfileStore } from '../middleware/profiles/lazy-store.js';
+import { createProfiles } from '../middleware/profiles/service.js';
+import { createSqlProfileStore, openPglite, openPostgres } from '../stores/index.js';
 import {
   createOnnxScorer,
   ensureReferenceModel,
@@ -83,6 +87,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
   }
 
   let scorer: OnnxScorer | undefined;
+  let closeProfiles: (() => Promise<void>) | undefined;
   try {
     const base = createOpenAICompatibleGenerator({
       baseUrl: upstreamUrl,
@@ -133,11 +138,20 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       requestsInFlight: () => tracker.active,
       scorer: loaded,
     });
+    const profiles = createProfiles({
+      store: profileStore(config, logger),
+      selector,
+      reportTtlMs: config.profileReportTtlMs,
+      maxReports: config.profileMaxReports,
+      lookupTimeoutMs: config.profileLookupTimeoutMs,
+    });
+    closeProfiles = () => profiles.store.close();
     const app = createApp({
       selector,
       logger,
       metrics,
       tracker,
+      profiles,
       playground: playgroundRoutes({ selector }),
       options: {
         apiKeys: config.apiKeys,
@@ -158,15 +172,36 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       metrics,
       upstream: { url: upstreamUrl, simulated: sim !== undefined },
       async close() {
+        await closeProfiles?.();
         await loaded.close();
         await sim?.close();
       },
     };
   } catch (err) {
+    await closeProfiles?.();
     await scorer?.close();
     await sim?.close();
     throw err;
   }
+}
+
+/**
+ * The profile store the settings name: PostgreSQL with --database-url, else the embedded PGlite database in
+ * --data-dir. Opened on first use (see lazy-store); the log says which and where (never the URL's password).
+ */
+function profileStore(config: ServerConfig, logger: Logger) {
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    logger.info({ profiles: 'postgres', host: url.host, database: url.pathname.slice(1) }, 'profiles: PostgreSQL');
+    const connectionString = config.databaseUrl;
+    return lazyProfileStore('postgres', async () => createSqlProfileStore(await openPostgres({ connectionString })));
+  }
+  const dataDir = config.dataDir;
+  logger.info({ profiles: 'pglite', dataDir }, 'profiles: embedded PGlite database (opened on first use)');
+  return lazyProfileStore('pglite', async () => {
+    await mkdir(dataDir, { recursive: true });
+    return createSqlProfileStore(await openPglite(dataDir));
+  });
 }
 
 /**

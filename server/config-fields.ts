@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Bound } from '../core/bounds.js';
 import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
 import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
+import { PROFILE_BOUNDS, PROFILE_DEFAULTS } from '../middleware/profiles/feedback-schema.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
@@ -294,6 +295,51 @@ export const CONFIG_FIELDS = {
     help: "GET /v1/models: longest wait for the upstream's list; then 504.",
     schema: numberRule(MODELS_BOUNDS.timeoutMs),
     default: MODELS_DEFAULTS.timeoutMs,
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'PREFSEL_DATA_DIR',
+    kind: 'string',
+    arg: 'DIR',
+    help: 'Directory of the embedded profile database (PGlite): per-user preference profiles survive restarts. Opened on first use; one process per directory.',
+    schema: z.string().min(1),
+    default: '.prefsel/data',
+  },
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'PREFSEL_DATABASE_URL',
+    kind: 'string',
+    arg: 'URL',
+    secret: true,
+    help: 'PostgreSQL for profiles instead of the embedded database (postgres://user:pass@host/db), shared by several replicas.',
+    schema: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a URL such as postgres://user:pass@host:5432/db' }),
+  },
+  profileReportTtlMs: {
+    flag: 'profile-report-ttl-ms',
+    env: 'PREFSEL_PROFILE_REPORT_TTL_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: "How long a response's scored candidates are kept for a choice (POST /v1/preferences/{user}/feedback).",
+    schema: numberRule(PROFILE_BOUNDS.reportTtlMs),
+    default: PROFILE_DEFAULTS.reportTtlMs,
+  },
+  profileMaxReports: {
+    flag: 'profile-max-reports',
+    env: 'PREFSEL_PROFILE_MAX_REPORTS',
+    kind: 'number',
+    arg: 'N',
+    help: 'Most responses whose candidates are kept for choices; the oldest go first.',
+    schema: numberRule(PROFILE_BOUNDS.maxReports),
+    default: PROFILE_DEFAULTS.maxReports,
+  },
+  profileLookupTimeoutMs: {
+    flag: 'profile-lookup-timeout-ms',
+    env: 'PREFSEL_PROFILE_LOOKUP_TIMEOUT_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: "Longest wait for a user's profile on the request path; then the default preference is used (and logged).",
+    schema: numberRule(PROFILE_BOUNDS.lookupTimeoutMs),
+    default: PROFILE_DEFAULTS.lookupTimeoutMs,
   },
   shutdownGraceMs: {
     flag: 'shutdown-grace-ms',

@@ -14,15 +14,16 @@ const allowed: Record<string, readonly string[]> = {
   core: [],
   scorers: ['core'],
   'upstream-sim': ['core'],
+  stores: ['core'],
   middleware: ['core'],
-  server: ['core', 'middleware', 'scorers', 'upstream-sim'],
+  server: ['core', 'middleware', 'scorers', 'upstream-sim', 'stores'],
 };
 
 /** Concrete implementations only the composition root may import. */
-const concrete = ['scorers/onnx/', 'scorers/reference/', 'middleware/generators/', 'upstream-sim/'];
+const concrete = ['scorers/onnx/', 'scorers/reference/', 'middleware/generators/', 'upstream-sim/', 'stores/'];
 const compositionRoot = 'server/compose.ts';
 /** Entry files that only re-export, so embedding users can import concrete pieces by name. */
-const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'server/index.ts', 'index.ts'];
+const entryFiles = ['middleware/index.ts', 'scorers/index.ts', 'stores/index.ts', 'server/index.ts', 'index.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,7 +7,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { CreateSelectorOptions, Selector } from '../core/selector.js';
+import type { ProfileStore } from '../core/profiles.js';
 import { createSelector } from '../middleware/create-selector.js';
+import { createProfiles } from '../middleware/profiles/service.js';
 import { MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
 import { createOpenAICompatibleGenerator } from '../middleware/generators/openai-compatible.js';
 import { createFunctionScorer } from '../scorers/function.js';
@@ -31,6 +33,8 @@ export interface TestServerOptions {
   upstreamApiKey?: string;
   /** Extra body fields forwarded upstream (given to both the generator and the app, as compose does). */
   forwardParams?: readonly string[];
+  /** Preference profiles over this store (closed with the server). */
+  profileStore?: ProfileStore;
 }
 
 /** A running test server. */
@@ -87,11 +91,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     requestsInFlight: () => tracker.active,
     scorer,
   });
+  const profiles = options.profileStore ? createProfiles({ store: options.profileStore, selector }) : undefined;
   const app = createApp({
     selector,
     logger,
     metrics,
     tracker,
+    ...(profiles ? { profiles } : {}),
     options: {
       apiKeys: [],
       bodyLimit: 1024 * 1024,
@@ -117,6 +123,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sim.close();
+      await profiles?.store.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   wireControls,
 } from './controls.js';
 import { prefersZoom, renderPlot } from './plot.js';
+import { wireProfile } from './profile.js';
 import { describeDirection, describeSource, fmtMs, normalizeSelection, pickAxes } from './report.js';
 import { renderTimeline } from './timeline.js';
 
@@ -356,5 +357,6 @@ new ResizeObserver(([entry]) => {
 wireControls();
 await Promise.all([loadInfo(), loadModels(authHeaders())]);
 finishControls();
+wireProfile();
 // Lets tests (and scripts) know the controls reflect the server's attributes and defaults.
 document.body.dataset.ready = 'true';

@@ -41,6 +41,7 @@ describe('playgroundRoutes', () => {
       '/playground/app.js',
       '/playground/controls.js',
       '/playground/plot.js',
+      '/playground/profile.js',
       '/playground/report.js',
       '/playground/timeline.js',
     ]);

@@ -42,6 +42,7 @@ const ASSETS = {
   '/playground/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/playground/controls.js': { file: 'controls.js', type: 'text/javascript; charset=utf-8' },
   '/playground/plot.js': { file: 'plot.js', type: 'text/javascript; charset=utf-8' },
+  '/playground/profile.js': { file: 'profile.js', type: 'text/javascript; charset=utf-8' },
   '/playground/report.js': { file: 'report.js', type: 'text/javascript; charset=utf-8' },
   '/playground/timeline.js': { file: 'timeline.js', type: 'text/javascript; charset=utf-8' },
   '/playground/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
