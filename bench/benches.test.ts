@@ -16,6 +16,7 @@ import {
   partResultSchema,
   pruningResultsSchema,
   qualityResultsSchema,
+  soakResultsSchema,
 } from './schema.js';
 
 const SPECIFIC = {
@@ -24,6 +25,7 @@ const SPECIFIC = {
   quality: qualityResultsSchema,
   pruning: pruningResultsSchema,
   profiles: profilesResultsSchema,
+  soak: soakResultsSchema,
 } as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
@@ -77,6 +79,14 @@ describe('benchmarks on tiny settings', () => {
   it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {
     await runTiny('profiles', outDir);
   });
+
+  it(
+    'soak: a faulty upstream, mixed requests and early disconnects through prefsel serve',
+    { timeout: 240_000 },
+    async () => {
+      await runTiny('soak', outDir);
+    },
+  );
 
   it('summary lists every part written', () => {
     const summary = readFileSync(writeSummary(outDir), 'utf8');

@@ -1,9 +1,9 @@
 /**
  * @module bench/cli
  * `npm run bench [-- <part>… ] [--quick|--tiny] [--device cpu|cuda|auto] [--out DIR]`: runs the benchmark parts (all by
- * default: scoring, overhead, e2e, quality, pruning, profiles) one after another, writes `<out>/<part>.json` and SVG plots after each,
- * and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency missing, a crash)
- * is recorded as failed in its JSON and in the summary; the others still run, and the exit code is 1.
+ * default: scoring, overhead, e2e, quality, pruning, profiles, soak) one after another, writes `<out>/<part>.json` and
+ * SVG plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
+ * missing, a crash) is recorded as failed in its JSON and in the summary; the others still run, and the exit code is 1.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { overheadPreset, runOverheadBench } from './overhead.js';
 import { pruningPreset, runPruningBench } from './pruning.js';
 import { profilesPreset, runProfilesBench } from './profiles.js';
 import { qualityPreset, runQualityBench } from './quality.js';
+import { runSoakBench, soakPreset } from './soak.js';
 import {
   PARTS,
   RESULTS_DIR,
@@ -105,6 +106,8 @@ export async function runPart(part: PartName, cli: CliOptions): Promise<PartResu
         return await runPruningBench({ ...pruningPreset(cli.mode), ...common });
       case 'profiles':
         return await runProfilesBench({ ...profilesPreset(cli.mode), ...common });
+      case 'soak':
+        return await runSoakBench({ ...soakPreset(cli.mode), ...common });
     }
   } catch (err) {
     console.error(`[bench] ${part} failed:`, err);

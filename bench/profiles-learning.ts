@@ -6,13 +6,23 @@
  * direction plays RPS under the fixed default direction, judged by the users' true utility.
  */
 import { angleBetween, dot, normalize, toDegrees } from '../core/vector.js';
-import { applyChoice, applyEdit, directionOf, initialState, uncertaintyDeg } from '../middleware/index.js';
+import {
+  applyChoice,
+  applyEdit,
+  directionOf,
+  informativePair,
+  initialState,
+  uncertaintyDeg,
+} from '../middleware/index.js';
 import type { LearnerOptions } from '../middleware/index.js';
 import { createRandom } from '../middleware/index.js';
 import { randomDirection, SimWorld, type SimAnswer, type WorldOptions } from './profiles-sim.js';
 
-/** Kinds of feedback simulated. */
-export type FeedbackMode = 'choice-pair' | 'choice-k' | 'edit';
+/**
+ * Kinds of feedback simulated: a choice between two of the k candidates (picked at random, or the pair the learner's
+ * `informativePair` names), a choice among all k, an edit.
+ */
+export type FeedbackMode = 'choice-pair' | 'choice-pair-informative' | 'choice-k' | 'edit';
 
 /** Options of {@link learningCurves}. */
 export interface LearningOptions {
@@ -76,6 +86,8 @@ export function learningCurves(options: LearningOptions): LearningResult {
   const { mode, k, radiusDeg, defaultDirection } = options;
   const random = createRandom(options.seed);
   const world = new SimWorld(options.world, random);
+  // Its own stream for the random pair, so both pair modes meet the same users with the same true directions.
+  const pairRandom = createRandom(options.seed + 1);
   const maxEvents = Math.max(...options.checkpoints, ...options.winCheckpoints);
   const curves: Curve[] = options.checkpoints.map((events) => ({
     events,
@@ -127,7 +139,15 @@ export function learningCurves(options: LearningOptions): LearningResult {
         state = applyEdit(state, { original: shown.scores, edited: edited.scores }, context);
         shortcut = shortcut.map((x, i) => x + edited.scores[i]! - shown.scores[i]!);
       } else {
-        const shown = mode === 'choice-pair' ? twoOf(answers, random) : answers;
+        const shown =
+          mode === 'choice-pair'
+            ? twoOf(answers, pairRandom)
+            : mode === 'choice-pair-informative'
+              ? informativePair(
+                  state,
+                  answers.map((a) => a.scores),
+                )!.map((i) => answers[i]!)
+              : answers;
         const chosen = world.choose(truth, shown);
         const others = shown.filter((_, i) => i !== chosen).map((a) => a.scores);
         state = applyChoice(state, { chosen: shown[chosen]!.scores, others }, context);

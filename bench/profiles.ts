@@ -70,7 +70,7 @@ export interface LookupCost {
   skipped?: string;
 }
 
-const MODES: FeedbackMode[] = ['choice-pair', 'choice-k', 'edit'];
+const MODES: FeedbackMode[] = ['choice-pair', 'choice-pair-informative', 'choice-k', 'edit'];
 const DEFAULT_DIRECTION = [1, 0, 0];
 const K = 5;
 const RADIUS_DEG = 30;
@@ -142,8 +142,8 @@ export interface ProfilesResults {
 
 /** Zod shape of the results, for the tiny-settings test. */
 export const profilesResultsSchema = z.object({
-  hard: z.array(z.object({ mode: z.string(), curves: z.array(z.object({ events: z.number() })).min(1) })).min(3),
-  clean: z.array(z.object({ mode: z.string() })).min(3),
+  hard: z.array(z.object({ mode: z.string(), curves: z.array(z.object({ events: z.number() })).min(1) })).min(4),
+  clean: z.array(z.object({ mode: z.string() })).min(4),
   lookup: z.array(z.object({ store: z.string(), n: z.number() })).min(1),
 });
 
@@ -171,7 +171,8 @@ export async function runProfilesBench(opts: ProfilesBenchOptions): Promise<Part
 }
 
 const LABEL: Record<FeedbackMode, string> = {
-  'choice-pair': 'choice of 2',
+  'choice-pair': 'choice of 2 (random pair)',
+  'choice-pair-informative': 'choice of 2 (informative pair)',
   'choice-k': `choice of ${K}`,
   edit: 'edit',
 };
@@ -224,7 +225,7 @@ function finish(opts: ProfilesBenchOptions, results: ProfilesResults): PartResul
   const at = (r: LearningResult | undefined, events: number) => r?.curves.find((c) => c.events === events);
   const byMode = (list: LearningResult[], mode: FeedbackMode) => list.find((r) => r.mode === mode);
   const twenty = (list: LearningResult[], mode: FeedbackMode) => median(at(byMode(list, mode), 20)?.angleDeg ?? []);
-  const headline: Headline[] = (['choice-pair', 'choice-k'] as const).map((mode) => ({
+  const headline: Headline[] = (['choice-pair', 'choice-pair-informative', 'choice-k'] as const).map((mode) => ({
     figure: `median angle to the true direction after 20 choices (${LABEL[mode]}, hard world)`,
     value: `${fmt(twenty(results.hard, mode))}° (clean world ${fmt(twenty(results.clean, mode))}°)`,
     target: '< 10°',
@@ -234,11 +235,12 @@ function finish(opts: ProfilesBenchOptions, results: ProfilesResults): PartResul
     figure: 'median angle after 20 edits (hard world)',
     value: `${fmt(twenty(results.hard, 'edit'))}° (clean world ${fmt(twenty(results.clean, 'edit'))}°)`,
   });
-  const pair20 = byMode(results.hard, 'choice-pair')?.wins.find((w) => w.events === 20);
-  if (pair20) {
-    const rate = wilson(pair20.wins, pair20.wins + pair20.losses);
+  for (const mode of ['choice-pair', 'choice-pair-informative'] as const) {
+    const at20 = byMode(results.hard, mode)?.wins.find((w) => w.events === 20);
+    if (!at20) continue;
+    const rate = wilson(at20.wins, at20.wins + at20.losses);
     headline.push({
-      figure: 'RPS win rate of the learned over the default direction after 20 choices of 2',
+      figure: `RPS win rate of the learned over the default direction after 20 ${LABEL[mode].replace('choice', 'choices')}`,
       value: `${fmt(rate.value * 100)}% [${fmt(rate.lo * 100)}, ${fmt(rate.hi * 100)}]`,
     });
   }

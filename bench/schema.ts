@@ -143,3 +143,15 @@ export const pruningResultsSchema = z.object({
     z.object({ k: z.number().int(), variant: z.enum(['single', 'full', 'pruned']), ttftMs: spreadSchema }).loose(),
   ),
 });
+
+/** Soak results: the outcome mix, the faults served, upstream aborts, memory samples and the state after the load. */
+export const soakResultsSchema = z
+  .object({
+    mix: z.record(z.string(), z.number().int()),
+    chaos: z.record(z.string(), z.number().int()),
+    upstreamAborted: z.number().int(),
+    // NaN (a sample that could not be read) is written as null.
+    memory: z.array(z.object({ s: z.number(), rssMiB: z.number().nullable(), heapUsedMiB: z.number().nullable() })),
+    after: z.object({ drainedS: z.number().nullable(), healthy: z.boolean(), proxy500s: z.number().int() }),
+  })
+  .loose();

@@ -66,6 +66,7 @@ export {
   applyChoice,
   applyEdit,
   directionOf,
+  informativePair,
   initialState,
   LEARNER_DEFAULTS,
   uncertaintyDeg,

@@ -47,6 +47,16 @@ describe('hostile input', () => {
     expect(json.selection.target.weights.helpfulness).toBeCloseTo(helpfulness, 6);
   });
 
+  it.each([
+    ['temperature', '"temperature":1e999'],
+    ['preference.helpfulness', '"preference":{"helpfulness":1e999}'],
+    ['preference.angle_deg', '"preference":{"angle_deg":-1e999}'],
+    ['max_tokens', '"max_tokens":1e999'],
+  ])('a number JSON reads as Infinity is a 400 naming %s', async (param, field) => {
+    const text = `{"model":"prefsel-sim","messages":${JSON.stringify(messages)},${field}}`;
+    await expect400(await post(text), param);
+  });
+
   it('an angle too large for radians is still an angle (reduced mod 360 first)', async () => {
     const res = await post(chat({ preference: { angle_deg: 1e308 }, selection: { return_candidates: true } }));
     expect(res.status).toBe(200);

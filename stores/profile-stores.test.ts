@@ -1,6 +1,6 @@
 /**
  * One contract, three stores: in memory, PGlite in a temp data directory (also reopened: profiles survive a
- * restart), and a real PostgreSQL server (two pools on one database stand for two replicas: concurrent feedback for
+ * restart; a second store on an open directory is refused), and a real PostgreSQL server (two pools on one database stand for two replicas: concurrent feedback for
  * one user loses no update). PostgreSQL tests skip with a message where it is not installed, and fail under CI.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -114,6 +114,17 @@ describe('PGlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'prefsel-pglite-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   contract('pglite', async () => createSqlProfileStore(await openPglite(join(dir, 'contract'))));
+
+  it('refuses a second store on an open data directory (PGlite serves one process) until the first closes', async () => {
+    const data = join(dir, 'single');
+    const first = await createSqlProfileStore(await openPglite(data));
+    await expect(openPglite(data)).rejects.toThrow(/in use by another profile store in this process/);
+    await first.update(alice, increment('s1'));
+    await first.close();
+    const second = await createSqlProfileStore(await openPglite(data));
+    expect((await second.get(alice))?.state.choices).toBe(1);
+    await second.close();
+  });
 
   it('keeps profiles across a restart and migrates only once', { timeout: 240_000 }, async () => {
     const data = join(dir, 'restart');

@@ -57,7 +57,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   const run = (tool: string, args: string[]) => {
     const command = asRoot ? 'runuser' : join(bin, tool);
     const argv = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
-    execFileSync(command, argv, { stdio: 'pipe', timeout: 120_000 });
+    // The cluster's own directory as working directory: the postgres user may not enter the caller's (root's home).
+    execFileSync(command, argv, { stdio: 'pipe', timeout: 120_000, cwd: dir });
   };
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParams, Model } from '../core/openai.js';
 import { sleep } from '../core/sleep.js';
 import { sendBroken } from './broken.js';
+import { Chaos, type ChaosKind, type ChaosOptions } from './chaos.js';
 import { FaultQueue, type SimFault } from './faults.js';
 import { sendCompletion, sendError, streamCompletion } from './respond.js';
 import { replyToRequest, usageFor } from './completion.js';
@@ -44,6 +45,8 @@ export interface SimulatedUpstreamOptions {
    * @default false
    */
   record?: boolean | number;
+  /** Random faults on chat requests at a steady rate (soak tests); injected and header faults take precedence. */
+  chaos?: ChaosOptions;
 }
 
 /** The simulator's counters, also served as JSON on `GET /__sim/stats`. */
@@ -84,6 +87,8 @@ export interface SimulatedUpstream {
   readonly tokensSent: number;
   /** All counters at once. */
   stats(): SimulatedUpstreamStats;
+  /** Faults chaos served so far, by kind (all zero without `chaos`). */
+  chaosServed(): Record<ChaosKind, number>;
   /** Queues a fault for the next matching request(s). */
   inject(fault: SimFault): void;
   /** Clears recorded requests, counters and faults (for reuse across tests). */
@@ -125,6 +130,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
   const faults = new FaultQueue();
   /** Answers the simulator broke off itself (a `dropAfterTokens` fault): not counted as aborted by the client. */
   const dropped = new WeakSet<ServerResponse>();
+  const chaos = new Chaos(options.chaos ?? { rate: 0 });
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -179,7 +185,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
         gone.abort();
       }
     });
-    const fault = faults.take(body, headers['x-sim-fault']);
+    const fault = faults.take(body, headers['x-sim-fault']) ?? chaos.draw();
     await answer(res, { body, fault, signal: gone.signal });
   }
 
@@ -325,6 +331,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
       return state.tokensSent;
     },
     stats,
+    chaosServed: () => chaos.served(),
     inject: (fault) => faults.inject(fault),
     reset() {
       state.received.length = 0;

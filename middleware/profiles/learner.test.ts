@@ -1,6 +1,14 @@
 import { angleBetween, dot, normalize, toDegrees } from '../../core/vector.js';
 import { createRandom } from '../prng.js';
-import { alignState, applyChoice, applyEdit, directionOf, initialState, uncertaintyDeg } from './learner.js';
+import {
+  alignState,
+  applyChoice,
+  applyEdit,
+  directionOf,
+  informativePair,
+  initialState,
+  uncertaintyDeg,
+} from './learner.js';
 
 const attributes = ['helpfulness', 'verbosity', 'coherence'];
 const angle = (a: number[], b: number[]) => toDegrees(angleBetween(normalize(a), normalize(b)));
@@ -76,6 +84,21 @@ describe('profile learner', () => {
     for (let i = 0; i < 10; i++) state = applyEdit(state, { original: [60, 70, 50], edited: [62, 40, 58] });
     expect(state.edits).toBe(10);
     expect(angle(directionOf(state), [2, -30, 8])).toBeLessThan(10);
+  });
+
+  it('shows the pair it knows least about: not one differing only where it is already sure', () => {
+    let state = initialState([1, 0, 0], { attributes });
+    expect(informativePair(state, [[1, 2, 3]])).toBeNull();
+    // Many choices between answers that differ in helpfulness only: that axis is well known, coherence is not.
+    for (let i = 0; i < 30; i++) state = applyChoice(state, { chosen: [60, 50, 50], others: [[40, 50, 50]] });
+    // The helpfulness pair differs far more, but its outcome is a foregone conclusion.
+    const candidates = [
+      [90, 50, 50],
+      [10, 50, 50],
+      [50, 50, 65],
+      [50, 50, 35],
+    ];
+    expect(informativePair(state, candidates)).toEqual([2, 3]);
   });
 
   it('carries a profile over to a changed scorer by attribute name', () => {

@@ -145,6 +145,36 @@ export function applyChoice(
   };
 }
 
+/**
+ * Which two of `candidates` (attribute scores, attribute order) to show for a "which is better" choice: the pair whose
+ * Bradley–Terry outcome teaches the most, p(1 − p) · ΔᵀΣΔ (the observation's Fisher information at the posterior
+ * mean times the posterior variance of its logit, Δ the scaled score difference): a pair the profile is unsure about
+ * and that differs along a direction it knows little of. A random pair often differs along what is known already.
+ * @returns two distinct indices into `candidates`, or null for fewer than two.
+ */
+export function informativePair(
+  state: ProfileState,
+  candidates: ReadonlyArray<readonly number[]>,
+): [number, number] | null {
+  if (candidates.length < 2) return null;
+  const d = state.mean.length;
+  const centre = candidates[0]!.map((_, i) => candidates.reduce((sum, r) => sum + r[i]!, 0) / candidates.length);
+  const spread = Math.sqrt(candidates.reduce((sum, r) => sum + squaredDistance(r, centre), 0) / candidates.length);
+  const scale = nextScale(state, spread);
+  const cov = inverseSpd(state.precision, d);
+  let best: [number, number] = [0, 1];
+  let bestValue = -Infinity;
+  for (let i = 0; i < candidates.length; i++) {
+    for (let j = i + 1; j < candidates.length; j++) {
+      const delta = candidates[i]!.map((v, t) => (v - candidates[j]![t]!) / scale);
+      const p = 1 / (1 + Math.exp(-dot(state.mean, delta)));
+      const value = p * (1 - p) * dot(delta, multiply(cov, delta));
+      if (value > bestValue) [best, bestValue] = [[i, j], value];
+    }
+  }
+  return best;
+}
+
 /** One edit: the scores of the answer shown and of the user's edited version of it. */
 export interface EditEvidence {
   original: readonly number[];

@@ -176,6 +176,11 @@ describe('profiles through the library', () => {
     await expectError(await post({ type: 'choice', response_id: json.id }), 400, 'chosen');
     await expectError(await post({ type: 'choice', response_id: json.id, chosen: 'one' }), 400, 'chosen');
     await expectError(await post({ type: 'choice', response_id: 'nope', chosen: 0 }), 404, 'response_id');
+    // Another user's response is as unknown as a missing one, and an unknown user has no profile to read or forget.
+    const other = call('POST', '/preferences/gus/feedback', { type: 'choice', response_id: json.id, chosen: 0 });
+    await expectError(await other, 404, 'response_id');
+    await expectError(await call('GET', '/preferences/gus'), 404, 'user');
+    await expectError(await call('DELETE', '/preferences/gus'), 404, 'user');
     await expectError(await post({ type: 'choice', response_id: json.id, chosen: 3, shown: [0, 1] }), 400, 'chosen');
     await expectError(await post({ type: 'choice', response_id: json.id, chosen: 0, shown: [0, 40] }), 400, 'shown[1]');
     await expectError(await post({ type: 'choice', response_id: json.id, chosen: 0, extra: 1 }), 400, 'extra');
