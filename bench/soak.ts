@@ -133,14 +133,14 @@ async function aftermath(server: ChildServer, sim: SimulatedUpstream): Promise<A
 }
 
 /**
- * The lowest heap in use in each third of the load: a Node heap saws up and down with every major GC, so its floor,
- * not its slope, is what rises when something leaks.
+ * The lowest value of `pick` in each third of the load. A Node heap, and with it the RSS, saws up and down with every
+ * major GC, so a floor, not a slope or the last sample, is what rises when something leaks.
  */
-function heapFloors(memory: readonly MemorySample[], loadS: number): number[] {
+function floors(memory: readonly MemorySample[], loadS: number, pick: (m: MemorySample) => number): number[] {
   return [0, 1, 2].map((third) => {
     const inThird = memory.filter((m) => m.s >= (third * loadS) / 3 && m.s < ((third + 1) * loadS) / 3);
-    const heaps = inThird.map((m) => m.heapUsedMiB).filter(Number.isFinite);
-    return heaps.length ? Math.min(...heaps) : Number.NaN;
+    const values = inThird.map(pick).filter(Number.isFinite);
+    return values.length ? Math.min(...values) : Number.NaN;
   });
 }
 
@@ -209,7 +209,8 @@ function finish(
   const count = (outcome: string) => mix.get(outcome) ?? 0;
   const internal = [...mix].filter(([o]) => /^5\d\d/.test(o) && !/^50[24] /.test(o)).reduce((s, [, n]) => s + n, 0);
   const rssSlope = slopePerMinute(memory, (m) => m.rssMiB, loadS * 0.2);
-  const floors = heapFloors(memory, loadS);
+  const heapFloors = floors(memory, loadS, (m) => m.heapUsedMiB);
+  const rssFloors = floors(memory, loadS, (m) => m.rssMiB);
   const first = memory[0];
   const last = memory.at(-1);
   const served = sim.chaosServed();
@@ -242,8 +243,8 @@ function finish(
       value: `${sim.aborted} (upstream faults injected: ${faults}; client disconnects: ${count('client disconnect')})`,
     },
     {
-      figure: 'proxy memory: RSS; V8 heap floor (lowest heap in use) per third of the run',
-      value: `RSS ${fmt(first?.rssMiB)} → ${fmt(last?.rssMiB)} MiB (max ${fmt(Math.max(...memory.map((m) => m.rssMiB)))}), slope ${fmt(rssSlope)} MiB/min after the first 20%; heap floor ${floors.map((f) => fmt(f)).join(' → ')} MiB`,
+      figure: 'proxy memory: RSS; RSS and V8 heap floors (lowest values) per third of the run',
+      value: `RSS ${fmt(first?.rssMiB)} → ${fmt(last?.rssMiB)} MiB (max ${fmt(Math.max(...memory.map((m) => m.rssMiB)))}), slope ${fmt(rssSlope)} MiB/min after the first 20%; RSS floor ${rssFloors.map((f) => fmt(f)).join(' → ')} MiB; heap floor ${heapFloors.map((f) => fmt(f)).join(' → ')} MiB`,
     },
     {
       figure: 'after the load',

@@ -51,14 +51,38 @@ export interface ScorerInfo {
   executionProvider: string;
 }
 
+/**
+ * A conversation a scorer has measured before any candidate exists (see {@link Scorer.prepare}). Opaque beyond
+ * `tokens`: pass it back to `score()` for the same conversation, and `release()` it when the request ends.
+ */
+export interface PreparedPrompt {
+  /** The conversation's length in the scorer's own input tokens, before any truncation. */
+  readonly tokens: number;
+  /** Frees what the scorer keeps for this conversation. Idempotent; `score()` still works after it. */
+  release(): void;
+}
+
+/** Options of {@link Scorer.score}. */
+export interface ScoreOptions extends CallOptions {
+  /** What `prepare()` returned for the conversation the inputs carry; a scorer may use it to skip that work. */
+  prompt?: PreparedPrompt;
+}
+
 /** Rates candidates on named attributes. */
 export interface Scorer {
   /** Attribute names, in the order of each score row. */
   readonly attributes: readonly string[];
   /** Describes the model and where it runs. */
   readonly info: ScorerInfo;
+  /**
+   * Optional. Measures (and may start encoding) the conversation before any candidate exists, so that the engine
+   * can refuse one over its input-token budget before calling the upstream. A scorer without it is only held to
+   * the engine's character bound. Throws `InvalidRequestError` (param `messages`) for a conversation the model's
+   * format cannot express.
+   */
+  prepare?(messages: readonly ChatCompletionMessageParam[], options?: CallOptions): Promise<PreparedPrompt>;
   /** One row of attribute scores per input, in input order. Implementations batch internally. */
-  score(inputs: readonly ScoreInput[], options?: CallOptions): Promise<number[][]>;
+  score(inputs: readonly ScoreInput[], options?: ScoreOptions): Promise<number[][]>;
   /**
    * Tokens in a piece of response text, by the scorer's tokenizer (no special tokens). Pruning counts streamed
    * candidates with it when the upstream reports no running usage; meant for short pieces (one stream chunk).

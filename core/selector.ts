@@ -104,6 +104,13 @@ export interface CreateSelectorOptions {
    * @default 10000
    */
   readonly streamStallMs?: number;
+  /**
+   * Input-token budget: the longest conversation accepted for scoring, in the scorer's own tokens (measured by
+   * `Scorer.prepare` when the scorer has it; every scorer is first held to 8 characters per token). Over it,
+   * `select()` throws a 400 `context_length_exceeded` on `messages` before any upstream call. Minimum: `1`.
+   * @default 131072
+   */
+  readonly maxInputTokens?: number;
 }
 
 /** The limits a selector enforces on every request. */

@@ -1,9 +1,10 @@
 /**
  * @module create-selector
  * The engine's factory. `createSelector({ generator, scorer })` returns a {@link Selector} whose `select()` runs one
- * request end to end: validate → plan directions (strategy) → one upstream call per candidate with its directive →
- * exclude degenerate answers → one batched scorer call → rank by projection on the original target → report.
- * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight.
+ * request end to end: validate → hold the conversation to the input-token budget (measured by the scorer, before any
+ * upstream call) → plan directions (strategy) → one upstream call per candidate with its directive → exclude
+ * degenerate answers → one batched scorer call → rank by projection on the original target → report.
+ * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight, scoring included.
  */
 import { assertInBound, type Bound } from '../core/bounds.js';
 import { InvalidRequestError, PrefselError, UpstreamError } from '../core/errors.js';
@@ -15,10 +16,12 @@ import type {
   SelectorDefaults,
   SelectRequest,
 } from '../core/selector.js';
+import type { PreparedPrompt } from '../core/ports.js';
 import type { CandidateReport, Direction, PreferenceInput, Selection, SelectionOptions } from '../core/types.js';
 import { candidateParams } from './candidate-params.js';
 import { defaultDirectiveTemplate } from './directive.js';
 import { generateCandidates, type CandidatePlan } from './generate-candidates.js';
+import { admitConversation } from './input-budget.js';
 import { buildNeighbourhood } from './neighbourhood.js';
 import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference, preferenceSchema } from './preference.js';
 import { createRandom } from './prng.js';
@@ -46,6 +49,8 @@ export const OPERATIONAL_DEFAULTS = {
   maxConcurrentUpstream: 64,
   maxQueuedUpstream: 1024,
   streamStallMs: 10_000,
+  /** A 128k-token context; the reward model reads the most recent part of it (its own `maxLength`). */
+  maxInputTokens: 131_072,
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } satisfies RetryPolicy,
 } as const;
 
@@ -58,6 +63,7 @@ export const OPERATIONAL_BOUNDS = {
   maxConcurrentUpstream: { min: 1, integer: true },
   maxQueuedUpstream: { min: 0, integer: true },
   streamStallMs: ABOVE_ZERO,
+  maxInputTokens: { min: 1, integer: true },
   retry: {
     maxRetries: { min: 0, integer: true },
     baseDelayMs: { min: 0 },
@@ -92,6 +98,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     concurrency: option('maxConcurrentUpstream'),
     maxQueued: option('maxQueuedUpstream'),
     streamStallMs: option('streamStallMs'),
+    maxInputTokens: option('maxInputTokens'),
   };
   const count: TokenCounter = scorer.countTokens ? (text) => scorer.countTokens!(text) : approximateTokens;
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
@@ -131,10 +138,22 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       signal: callOptions.signal,
       deadlineMs: callOptions.deadlineMs ?? limits.deadlineMs,
     });
+    let prompt: PreparedPrompt | undefined;
     try {
+      const passThrough = resolved.strategy === 'none';
       const plans = planCandidates(request, { resolved, target, active });
       runner.admit(plans.length);
-      const passThrough = resolved.strategy === 'none';
+      // Scored strategies only: the budget is in the reward model's tokens, and `none` never reaches it. Measuring
+      // can take a while for a long conversation, so the upstream queue is checked again after it.
+      if (!passThrough) {
+        prompt = await admitConversation({
+          scorer,
+          messages: request.params.messages,
+          maxInputTokens: limits.maxInputTokens,
+          signal: scope.signal,
+        });
+        runner.admit(plans.length);
+      }
       // Pruning streams the candidates; a generator that cannot stream runs them whole, as without pruning, and so
       // does a request whose token limit ends every answer before the first decision point (nothing to cut).
       const limit = request.params.max_completion_tokens ?? request.params.max_tokens;
@@ -148,6 +167,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
           messages: request.params.messages,
           target,
           signal: scope.signal,
+          prompt,
           prune: resolved.prune,
           n: request.n ?? 1,
           count,
@@ -188,7 +208,13 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       if (usable.length === 0) throw noUsableCandidate(candidates, failures);
       const scoringStarted = performance.now();
       if (!passThrough)
-        await scoreCandidates(usable, { scorer, messages: request.params.messages, target, signal: scope.signal });
+        await scoreCandidates(usable, {
+          scorer,
+          messages: request.params.messages,
+          target,
+          signal: scope.signal,
+          prompt,
+        });
       const scoringMs = passThrough ? 0 : performance.now() - scoringStarted;
       const ranked = rankCandidates(usable);
       return {
@@ -202,6 +228,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
         timings: { generationMs, scoringMs, totalMs: performance.now() - started },
       };
     } finally {
+      prompt?.release();
       scope.dispose();
     }
   }

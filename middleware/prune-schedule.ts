@@ -18,7 +18,7 @@
  */
 import type { ChatCompletionMessageParam } from '../core/openai.js';
 import { contentText } from '../core/openai.js';
-import type { Generator, Scorer } from '../core/ports.js';
+import type { Generator, PreparedPrompt, Scorer } from '../core/ports.js';
 import type { EarlyWinner } from '../core/selector.js';
 import type { CandidateReport, Direction, PartialScore, PruningReport } from '../core/types.js';
 import { degenerateReason } from './degenerate.js';
@@ -39,6 +39,8 @@ export interface GeneratePrunedOptions {
   target: Direction;
   /** The request's signal (caller and deadline). */
   signal: AbortSignal;
+  /** What `scorer.prepare` returned for `messages`, if it did. */
+  prompt?: PreparedPrompt | undefined;
   prune: ResolvedPrune;
   /** Choices the caller returns: never fewer survivors. */
   n: number;

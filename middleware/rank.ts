@@ -6,9 +6,10 @@
  */
 import { isAbortError, PrefselError, ScorerError } from '../core/errors.js';
 import type { ChatCompletionMessageParam, CompletionUsage } from '../core/openai.js';
-import type { Scorer } from '../core/ports.js';
+import type { PreparedPrompt, Scorer } from '../core/ports.js';
 import type { CandidateReport, Direction } from '../core/types.js';
 import { dot } from '../core/vector.js';
+import { raceSignal } from './race-signal.js';
 
 /** Options of {@link scoreCandidates}. */
 export interface ScoreCandidatesOptions {
@@ -17,6 +18,8 @@ export interface ScoreCandidatesOptions {
   messages: readonly ChatCompletionMessageParam[];
   target: Direction;
   signal: AbortSignal;
+  /** What `scorer.prepare` returned for `messages`, if it did. */
+  prompt?: PreparedPrompt | undefined;
 }
 
 /**
@@ -49,13 +52,13 @@ export async function scoreResponses(
   responses: readonly string[],
   options: ScoreCandidatesOptions & { labels?: readonly number[] },
 ): Promise<RatedResponse[]> {
-  const { scorer, messages, target, signal } = options;
+  const { scorer, messages, target, signal, prompt } = options;
   if (responses.length === 0) return [];
   const inputs = responses.map((response) => ({ messages, response }));
   let rows: number[][];
   try {
     // Raced against the signal: a scorer that ignores it must not hold the request past its deadline.
-    rows = await raceSignal(scorer.score(inputs, { signal }), signal);
+    rows = await raceSignal(scorer.score(inputs, { signal, ...(prompt ? { prompt } : {}) }), signal);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof PrefselError || isAbortError(err)) throw err;
@@ -117,13 +120,4 @@ export function sumUsage(candidates: readonly CandidateReport[]): CompletionUsag
     total.total_tokens += usage.total_tokens;
   }
   return total;
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

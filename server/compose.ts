@@ -129,6 +129,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       maxConcurrentUpstream: config.maxConcurrency,
       maxQueuedUpstream: config.maxQueue,
       streamStallMs: config.streamStallMs,
+      maxInputTokens: config.maxInputTokens,
     });
     const selector = wrapSelector ? wrapSelector(inner) : inner;
     const tracker = createRequestTracker();

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Bound } from '../core/bounds.js';
 import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-selector.js';
+import { INPUT_CHARS_PER_TOKEN } from '../middleware/input-budget.js';
 import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
 import { PROFILE_BOUNDS, PROFILE_DEFAULTS } from '../middleware/profiles/feedback-schema.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
@@ -250,6 +251,15 @@ export const CONFIG_FIELDS = {
     help: 'Chat requests handled at once; beyond it requests get 429 with Retry-After.',
     schema: integer({ min: 1 }),
     default: 256,
+  },
+  maxInputTokens: {
+    flag: 'max-input-tokens',
+    env: 'PREFSEL_MAX_INPUT_TOKENS',
+    kind: 'number',
+    arg: 'N',
+    help: `Longest conversation accepted for scoring, in the reward model's tokens (${INPUT_CHARS_PER_TOKEN} characters per token are checked first, before any tokenizer runs); longer is a 400 context_length_exceeded before any upstream call.`,
+    schema: numberRule(OPERATIONAL_BOUNDS.maxInputTokens),
+    default: OPERATIONAL_DEFAULTS.maxInputTokens,
   },
   deadlineMs: {
     flag: 'deadline-ms',

@@ -5,34 +5,11 @@
  * (answers a normal request, nothing left in flight, no upstream call left open).
  */
 import fc from 'fast-check';
+import { CHAT_COMPLETION_PARAMS, EXTENSION_PARAMS } from '../core/upstream-params.js';
 import { startTestServer, type TestServer } from '../test/server-harness.js';
 
-const FIELDS = [
-  'model',
-  'messages',
-  'max_tokens',
-  'max_completion_tokens',
-  'temperature',
-  'top_p',
-  'stop',
-  'seed',
-  'user',
-  'n',
-  'frequency_penalty',
-  'presence_penalty',
-  'logit_bias',
-  'logprobs',
-  'top_logprobs',
-  'response_format',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'reasoning_effort',
-  'stream',
-  'stream_options',
-  'preference',
-  'selection',
-] as const;
+/** Every top-level field a client may send: the upstream allow-list and prefsel's extensions. */
+const FIELDS = [...CHAT_COMPLETION_PARAMS, ...EXTENSION_PARAMS];
 
 /** Numbers JSON can carry that break naive code: huge, tiny, negative zero, the edges of the safe integers. */
 const nasty = fc.oneof(

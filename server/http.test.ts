@@ -141,6 +141,26 @@ describe('raw HTTP', () => {
     expect(metrics).toContain('prefsel_scorer_info{model="function",execution_provider="js"} 1');
   });
 
+  it('Should answer a conversation over the input-token budget with a 400 before calling the upstream', async () => {
+    const small = await startTestServer({ selector: { maxInputTokens: 100 }, sim: { record: true } });
+    try {
+      const long = JSON.stringify({
+        model: 'prefsel-sim',
+        messages: [{ role: 'user', content: 'Why is the sky blue? '.repeat(50) }],
+      });
+      for (const body of [long, long.replace('{', '{"stream":true,')]) {
+        const res = await fetch(`${small.baseURL}/chat/completions`, { method: 'POST', body });
+        expect(res.status).toBe(400);
+        const json: unknown = await res.json();
+        expectErrorShape(json);
+        expect(json.error).toMatchObject({ code: 'context_length_exceeded', param: 'messages' });
+      }
+      expect(small.sim.received).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('Should say not ready when the upstream is gone', async () => {
     const lonely = await startTestServer();
     await lonely.sim.close();

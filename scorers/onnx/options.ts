@@ -42,6 +42,7 @@ export function validateScorerOptions(options: OnnxScorerOptions): void {
   if (o.maxLength !== undefined) assertInteger('maxLength', o.maxLength, MIN_MAX_LENGTH);
   if (o.workers !== undefined) assertInteger('workers', o.workers, 0);
   if (o.intraOpNumThreads !== undefined) assertInteger('intraOpNumThreads', o.intraOpNumThreads, 1);
+  if (o.tokenizerWorkers !== undefined) assertInteger('tokenizerWorkers', o.tokenizerWorkers, 0);
   if (o.logger !== undefined && (typeof o.logger?.info !== 'function' || typeof o.logger?.warn !== 'function'))
     throw new TypeError('Expected `logger` to have `info` and `warn` methods');
   if (o.batching !== undefined) {

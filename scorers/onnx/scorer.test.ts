@@ -101,7 +101,7 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-      batching: { maxWaitMs: 5, onBatch: (b) => sizes.push(b.size) },
+      batching: { maxWaitMs: 200, onBatch: (b) => sizes.push(b.size) },
     });
     try {
       const [one] = inputs(1);
@@ -119,14 +119,19 @@ describe('createOnnxScorer batching', () => {
       modelDir: dir,
       device: 'cpu',
       logger: quiet,
-      batching: { maxQueue: 8, maxWaitMs: 50 },
+      batching: { maxQueue: 8, maxWaitMs: 60_000 },
     });
     try {
-      const first = scorer.score(inputs(6));
+      // The first call waits in the queue (its batch is not full and the wait is long) until it is aborted.
+      const controller = new AbortController();
+      const first = scorer.score(inputs(6), { signal: controller.signal }).catch((e: unknown) => e);
+      while (scorer.stats.queued < 6) await new Promise((r) => setTimeout(r, 10));
       const err = await scorer.score(inputs(6, 1)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OverloadedError);
       expect((err as OverloadedError).status).toBe(429);
+      controller.abort(new DOMException('done', 'AbortError'));
       await first;
+      expect(scorer.stats.queued).toBe(0);
     } finally {
       await scorer.close();
     }

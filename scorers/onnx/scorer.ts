@@ -3,12 +3,14 @@
  * {@link createOnnxScorer}: a {@link Scorer} over a Hugging Face-style ONNX reward model directory, run by
  * onnxruntime-node on CUDA or CPU, with dynamic batching across concurrent calls.
  */
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ModelLoadError, ScorerError } from '../../core/errors.js';
-import type { CallOptions, ScoreInput, Scorer, ScorerInfo } from '../../core/ports.js';
+import type { CallOptions, PreparedPrompt, ScoreInput, ScoreOptions, Scorer, ScorerInfo } from '../../core/ports.js';
 import { DynamicBatcher } from './batcher.js';
 import type { BatcherOptions, BatcherStats } from './batcher.js';
-import { createInputEncoder } from './encode.js';
+import { createConversationEncoder, createInputEncoder } from './encode.js';
+import { createEncodePool, createInThreadEncodePool, type EncodePool, type EncodePoolStats } from './encode-pool.js';
 import type { EncodedInput } from './encode.js';
 import { buildFeeds, project, readRows, resolveGraphIO } from './feeds.js';
 import type { GraphIO } from './feeds.js';
@@ -18,6 +20,7 @@ import { SessionWorkerMissingError } from './worker-pool.js';
 import type { Device, ScorerLogger } from './session.js';
 import { resolveModelSpec } from './spec.js';
 import type { ModelSpec } from './spec.js';
+import { createScorerEncoding } from './scorer-encoding.js';
 import { loadTokenizer } from './tokenizer.js';
 import { validateScorerOptions } from './options.js';
 
@@ -40,6 +43,11 @@ export interface OnnxScorerOptions {
   readonly workers?: number;
   /** Threads per session. @default CPU with workers: cores / workers; otherwise all cores */
   readonly intraOpNumThreads?: number;
+  /**
+   * Worker threads that render and tokenize conversations, so that no input's length costs the event loop (0: in
+   * this thread, blocking it). @default half the cores, 1 to 4
+   */
+  readonly tokenizerWorkers?: number;
   /** Where the one provider line (and nothing else) is logged. @default console */
   readonly logger?: ScorerLogger;
 }
@@ -62,8 +70,15 @@ export interface OnnxScorer extends Scorer {
   readonly stats: BatcherStats;
   /** The interpreted model directory. */
   readonly spec: ModelSpec;
-  /** The exact token ids the model will see for `input` (after formatting and truncation). */
+  /** Encode worker counters: jobs pending, cancelled while running, workers replaced. */
+  readonly encodeStats: EncodePoolStats;
+  /**
+   * The exact token ids the model will see for `input` (after formatting and truncation), computed in the calling
+   * thread (for inspection and tests; `score()` encodes in worker threads).
+   */
   encode(input: ScoreInput): EncodedInput;
+  /** Measures the conversation in the encode workers and keeps it ready for `score()` (see `Scorer.prepare`). */
+  prepare(messages: ScoreInput['messages'], options?: CallOptions): Promise<PreparedPrompt>;
   close(): Promise<void>;
 }
 
@@ -72,12 +87,12 @@ const WARMUP: ScoreInput = { messages: [{ role: 'user', content: 'Hello' }], res
 /** Runs one known input, so a graph whose outputs do not fit the attributes fails at load, as a ModelLoadError. */
 async function testRun(
   runBatch: (batch: EncodedInput[]) => Promise<number[][]>,
-  encodeOne: (input: ScoreInput) => EncodedInput,
+  encode: (inputs: ScoreInput[]) => Promise<EncodedInput[]>,
   where: { onnxPath: string; output: string; attributes: ModelSpec['attributes'] },
 ): Promise<void> {
   let row: number[] | undefined;
   try {
-    [row] = await runBatch([encodeOne(WARMUP)]);
+    [row] = await runBatch(await encode([WARMUP]));
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
     throw new ModelLoadError(where.onnxPath, `a test run failed: ${(err as Error).message}`, { cause: err });
@@ -103,32 +118,51 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const dir = resolve(options.modelDir);
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
-  const tok = loadTokenizer(files);
-  const encodeOne = createInputEncoder({ tokenizer: tok, input: spec.input, maxLength: spec.maxLength });
+  // The calling thread only tokenizes for `encode()`, on first use; `score()` and `prepare()` use the workers.
+  // Pruning's `countTokens` too, one stream chunk (a token or a few) at a time: small work, on first use.
+  let here: ReturnType<typeof loadTokenizer> | undefined;
+  const tokenizerHere = () => (here ??= loadTokenizer(files));
+  let inThread: ((input: ScoreInput) => EncodedInput) | undefined;
+  const encodeOne = (input: ScoreInput): EncodedInput => {
+    inThread ??= createInputEncoder({ tokenizer: tokenizerHere(), input: spec.input, maxLength: spec.maxLength });
+    return inThread(input);
+  };
   const logger = options.logger ?? console;
-  let executor;
-  try {
-    executor = await createExecutor(files.onnxPath, {
+  const [opened, pooled] = await Promise.allSettled([
+    createExecutor(files.onnxPath, {
       device: options.device ?? DEFAULT_DEVICE,
       logger,
       label: basename(dir),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
-    });
-  } catch (err) {
+    }),
+    startEncodePool(options, { dir, files, spec }),
+  ]);
+  if (opened.status === 'rejected' || pooled.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value.release();
+    if (pooled.status === 'fulfilled') await pooled.value.close();
+    const err = opened.status === 'rejected' ? (opened.reason as Error) : undefined;
     if (err instanceof SessionWorkerMissingError) throw err; // the package is broken, not the model
-    throw new ModelLoadError(
-      files.onnxPath,
-      `ONNX Runtime could not load the graph: ${(err as Error).message.split('\n')[0]}`,
-      { cause: err },
-    );
+    if (pooled.status === 'rejected') throw pooled.reason;
+    throw new ModelLoadError(files.onnxPath, `ONNX Runtime could not load the graph: ${err!.message.split('\n')[0]}`, {
+      cause: err,
+    });
   }
-  const session = executor;
+  const executor = opened.value;
+  const pool = pooled.value;
+  const encoding = createScorerEncoding(pool);
+  // One release for both: load failures below and close() free the sessions and the encode workers together.
+  const session = {
+    run: executor.run.bind(executor),
+    release: async () => {
+      await Promise.all([executor.release(), pool.close()]);
+    },
+  };
   const { enabled = true, ...batchOpts } = options.batching ?? {};
   const maxBatchSize = batchOpts.maxBatchSize ?? 32;
   let io: GraphIO | undefined;
   const runBatch = async (batch: EncodedInput[]): Promise<number[][]> => {
-    const out = await session.run(buildFeeds(io!, batch, tok.padId), io!.output);
+    const out = await session.run(buildFeeds(io!, batch, pool.padId), io!.output);
     return readRows(out, batch, files.onnxPath).map((row) => project(row, spec.attributes));
   };
   let batcher: DynamicBatcher<EncodedInput, number[]>;
@@ -142,7 +176,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       labels: spec.labels,
       attributes: spec.attributes,
     });
-    await testRun(runBatch, encodeOne, { onnxPath: files.onnxPath, output: io.output, attributes: spec.attributes });
+    await testRun(runBatch, (inputs) => encoding.encode(inputs), {
+      onnxPath: files.onnxPath,
+      output: io.output,
+      attributes: spec.attributes,
+    });
     batcher = new DynamicBatcher<EncodedInput, number[]>(runBatch, {
       maxConcurrentBatches: executor.parallelism,
       ...batchOpts,
@@ -196,21 +234,21 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         ? batcher.stats
         : { queued: 0, inFlight: 0, batches: direct.batches, items: direct.items, deduplicated: 0 };
     },
+    get encodeStats() {
+      return pool.stats;
+    },
     encode: encodeOne,
-    // Pruning counts streamed candidates with it, one chunk (a token or a few) at a time.
-    countTokens: (text: string) => tok.tokenizer.encode(text, { add_special_tokens: false }).ids.length,
-    async score(inputs: readonly ScoreInput[], callOptions: CallOptions = {}): Promise<number[][]> {
+    countTokens: (text: string) => tokenizerHere().tokenizer.encode(text, { add_special_tokens: false }).ids.length,
+    async prepare(messages, callOptions: CallOptions = {}): Promise<PreparedPrompt> {
+      if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
+      callOptions.signal?.throwIfAborted();
+      return encoding.prepare(messages, callOptions);
+    },
+    async score(inputs: readonly ScoreInput[], callOptions: ScoreOptions = {}): Promise<number[][]> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
       const { signal } = callOptions;
       signal?.throwIfAborted();
-      let encoded: EncodedInput[];
-      try {
-        encoded = inputs.map(encodeOne);
-      } catch (err) {
-        throw new ScorerError(`Could not format the input for the reward model: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
+      const encoded = await encoding.encode(inputs, callOptions);
       try {
         if (!enabled) {
           const run = runDirect(encoded, signal);
@@ -244,4 +282,24 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       await session.release();
     },
   };
+}
+
+/** The encode workers (`tokenizerWorkers`, default half the cores, 1 to 4), or the calling thread for 0. */
+function startEncodePool(
+  options: OnnxScorerOptions,
+  model: { dir: string; files: Awaited<ReturnType<typeof readModelFiles>>; spec: ModelSpec },
+): Promise<EncodePool> {
+  const workers = options.tokenizerWorkers ?? Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+  if (workers === 0) {
+    return Promise.resolve().then(() => {
+      const tokenizer = loadTokenizer(model.files);
+      const { input, maxLength } = model.spec;
+      return createInThreadEncodePool(createConversationEncoder({ tokenizer, input, maxLength }), tokenizer.padId);
+    });
+  }
+  return createEncodePool({
+    modelDir: model.dir,
+    workers,
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+  });
 }

@@ -28,11 +28,24 @@ export interface TextTokenizer {
   encode(text: string, options?: TextEncodeOptions): { ids: number[] };
   token_to_id(token: string): number | undefined;
   tokenize(text: string): string[];
+  /** Text of ids; the truncation step checks that a message cut at a token boundary decodes to its own prefix. */
+  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
   /** The pair template, for a pair whose second sequence is empty ({@link encodePair}). */
   readonly post_processor: {
     post_process(tokens: string[], pair: string[], addSpecialTokens: boolean): PostProcessed;
   } | null;
   readonly model: { readonly unk_token_id?: number } | null;
+  /** Non-null when the tokenizer normalises text before its first split (`pieces.ts` reads which added tokens cut). */
+  readonly normalizer: object | null;
+  /** The added tokens by id (`pieces.ts` cuts texts before them). */
+  get_added_tokens_decoder(): Map<number, AddedTokenInfo>;
+}
+
+/** What `pieces.ts` reads of an added token. */
+export interface AddedTokenInfo {
+  readonly content: string;
+  readonly normalized: boolean;
+  readonly lstrip: boolean;
 }
 
 /** What a post-processor returns. */

@@ -58,6 +58,8 @@ function startWorker(opts: WorkerPoolOptions, ortUrl: string): Promise<{ worker:
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, {
       workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions },
+      // Inherited flags, less --input-type (`node --input-type=module -e …`), which Node refuses for a file worker.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     });
     liveWorkers++;
     worker.once('exit', () => liveWorkers--);
