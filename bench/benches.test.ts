@@ -17,6 +17,7 @@ import {
   pruningResultsSchema,
   qualityResultsSchema,
   soakResultsSchema,
+  stallResultsSchema,
 } from './schema.js';
 
 const SPECIFIC = {
@@ -26,6 +27,7 @@ const SPECIFIC = {
   pruning: pruningResultsSchema,
   profiles: profilesResultsSchema,
   soak: soakResultsSchema,
+  stall: stallResultsSchema,
 } as const;
 
 async function runTiny(part: Exclude<PartName, 'scoring'>, outDir: string): Promise<void> {
@@ -85,6 +87,17 @@ describe('benchmarks on tiny settings', () => {
     { timeout: 240_000 },
     async () => {
       await runTiny('soak', outDir);
+    },
+  );
+
+  it(
+    'stall: /healthz while prefsel serves large inputs, and an input over the budget',
+    { timeout: 300_000 },
+    async () => {
+      await runTiny('stall', outDir);
+      const stall = readPartResults(outDir).find((p) => p.part === 'stall')!;
+      expect(stall.status).toBe('ok');
+      expect(stall.headline.at(-1)).toMatchObject({ met: true }); // over the budget: a 400, every time
     },
   );
 

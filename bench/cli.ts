@@ -1,8 +1,8 @@
 /**
  * @module bench/cli
  * `npm run bench [-- <part>… ] [--quick|--tiny] [--device cpu|cuda|auto] [--out DIR]`: runs the benchmark parts (all by
- * default: scoring, overhead, e2e, quality, pruning, profiles, soak) one after another, writes `<out>/<part>.json` and
- * SVG plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
+ * default: scoring, overhead, e2e, quality, pruning, profiles, soak, stall) one after another, writes `<out>/<part>.json`
+ * and SVG plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
  * missing, a crash) is recorded as failed in its JSON and in the summary; the others still run, and the exit code is 1.
  */
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { pruningPreset, runPruningBench } from './pruning.js';
 import { profilesPreset, runProfilesBench } from './profiles.js';
 import { qualityPreset, runQualityBench } from './quality.js';
 import { runSoakBench, soakPreset } from './soak.js';
+import { runStallBench, stallPreset } from './stall.js';
 import {
   PARTS,
   RESULTS_DIR,
@@ -108,6 +109,8 @@ export async function runPart(part: PartName, cli: CliOptions): Promise<PartResu
         return await runProfilesBench({ ...profilesPreset(cli.mode), ...common });
       case 'soak':
         return await runSoakBench({ ...soakPreset(cli.mode), ...common });
+      case 'stall':
+        return await runStallBench({ ...stallPreset(cli.mode), ...common });
     }
   } catch (err) {
     console.error(`[bench] ${part} failed:`, err);

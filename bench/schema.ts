@@ -155,3 +155,19 @@ export const soakResultsSchema = z
     after: z.object({ drainedS: z.number().nullable(), healthy: z.boolean(), proxy500s: z.number().int() }),
   })
   .loose();
+const percentiles = z.object({ p50: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() });
+
+/** Stall results: one row per load, with the /healthz probe's latencies. */
+export const stallResultsSchema = z.array(
+  z
+    .object({
+      name: z.string(),
+      requests: z.number().int(),
+      concurrency: z.number().int(),
+      bodyBytes: z.number().int(),
+      healthz: percentiles.extend({ n: z.number().int(), errors: z.number().int() }),
+      latency: percentiles,
+      statuses: z.record(z.string(), z.number().int()),
+    })
+    .loose(),
+);
