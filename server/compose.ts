@@ -117,6 +117,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         ...(plan.apiKey ? { apiKey: plan.apiKey } : {}),
         ...(plan.upstreamUrl === undefined ? { name: 'simulated' } : {}),
         forwardParams: config.forwardParams,
+        continuousUsageStats: config.upstreamContinuousUsage,
       });
       const redacted = redactingGenerator(base, plan.apiKey ? [plan.apiKey] : []);
       return createSelector({
@@ -127,6 +128,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
           k: config.k,
           radius_deg: config.radiusDeg,
           seed: config.seed,
+          prune: config.prune,
           ...(config.preference ? { preference: config.preference } : {}),
         },
         maxK: config.maxK,
@@ -134,6 +136,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         deadlineMs: config.deadlineMs,
         maxConcurrentUpstream: config.maxConcurrency,
         maxQueuedUpstream: config.maxQueue,
+        streamStallMs: config.streamStallMs,
         maxInputTokens: config.maxInputTokens,
       });
     };

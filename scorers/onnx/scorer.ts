@@ -129,17 +129,17 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
   // The calling thread only tokenizes for `encode()`, on first use; `score()` and `prepare()` use the workers.
+  // Pruning's `countTokens` too, one stream chunk (a token or a few) at a time: small work, on first use.
+  let here: ReturnType<typeof loadTokenizer> | undefined;
+  const tokenizerHere = () => (here ??= loadTokenizer(files));
   let inThread: ((input: ScoreInput) => EncodedInput) | undefined;
   let textInThread: ((text: string) => EncodedInput) | undefined;
-  let tokenizer: ReturnType<typeof loadTokenizer> | undefined;
   const encodeOne = (input: ScoreInput): EncodedInput => {
-    tokenizer ??= loadTokenizer(files);
-    inThread ??= createInputEncoder({ tokenizer, input: spec.input, maxLength: spec.maxLength });
+    inThread ??= createInputEncoder({ tokenizer: tokenizerHere(), input: spec.input, maxLength: spec.maxLength });
     return inThread(input);
   };
   const encodeText = (text: string): EncodedInput => {
-    tokenizer ??= loadTokenizer(files);
-    textInThread ??= createTextEncoder({ tokenizer, input: spec.input, maxLength: spec.maxLength });
+    textInThread ??= createTextEncoder({ tokenizer: tokenizerHere(), input: spec.input, maxLength: spec.maxLength });
     return textInThread(text);
   };
   const logger = options.logger ?? console;
@@ -281,6 +281,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     encode: encodeOne,
     encodeText,
     graph: io,
+    countTokens: (text: string) => tokenizerHere().tokenizer.encode(text, { add_special_tokens: false }).ids.length,
     async prepare(messages, callOptions: CallOptions = {}): Promise<PreparedPrompt> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
       callOptions.signal?.throwIfAborted();
