@@ -14,6 +14,7 @@ import {
   e2eResultsSchema,
   overheadResultsSchema,
   partResultSchema,
+  pruningResultsSchema,
   qualityResultsSchema,
   soakResultsSchema,
   stallResultsSchema,
@@ -23,6 +24,7 @@ const SPECIFIC = {
   overhead: overheadResultsSchema,
   e2e: e2eResultsSchema,
   quality: qualityResultsSchema,
+  pruning: pruningResultsSchema,
   profiles: profilesResultsSchema,
   soak: soakResultsSchema,
   stall: stallResultsSchema,
@@ -70,6 +72,10 @@ describe('benchmarks on tiny settings', () => {
 
   it('quality: RPS vs best-of-n in-process', { timeout: 240_000 }, async () => {
     await runTiny('quality', outDir);
+  });
+
+  it('pruning: pruned vs full RPS in-process, and latency over HTTP', { timeout: 300_000 }, async () => {
+    await runTiny('pruning', outDir);
   });
 
   it('profiles: learning curves in the simulated world and the lookup cost', { timeout: 240_000 }, async () => {

@@ -1,8 +1,8 @@
 /**
  * @module bench/cli
  * `npm run bench [-- <part>… ] [--quick|--tiny] [--device cpu|cuda|auto] [--out DIR]`: runs the benchmark parts (all by
- * default: scoring, overhead, e2e, quality, profiles, soak, stall) one after another, writes `<out>/<part>.json` and SVG
- * plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
+ * default: scoring, overhead, e2e, quality, pruning, profiles, soak, stall) one after another, writes `<out>/<part>.json`
+ * and SVG plots after each, and regenerates `<out>/SUMMARY.md` from every part present. A part that fails (a dependency
  * missing, a crash) is recorded as failed in its JSON and in the summary; the others still run, and the exit code is 1.
  */
 import { mkdirSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { e2ePreset, runE2eBench } from './e2e.js';
 import { overheadPreset, runOverheadBench } from './overhead.js';
+import { pruningPreset, runPruningBench } from './pruning.js';
 import { profilesPreset, runProfilesBench } from './profiles.js';
 import { qualityPreset, runQualityBench } from './quality.js';
 import { runSoakBench, soakPreset } from './soak.js';
@@ -102,6 +103,8 @@ export async function runPart(part: PartName, cli: CliOptions): Promise<PartResu
         return await runE2eBench({ ...e2ePreset(cli.mode), ...common });
       case 'quality':
         return await runQualityBench({ ...qualityPreset(cli.mode), ...common });
+      case 'pruning':
+        return await runPruningBench({ ...pruningPreset(cli.mode), ...common });
       case 'profiles':
         return await runProfilesBench({ ...profilesPreset(cli.mode), ...common });
       case 'soak':

@@ -15,7 +15,7 @@ export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'res
 /** Version of the result envelope; bump on incompatible changes. */
 export const SCHEMA = 'prefsel-bench/1';
 /** The benchmark parts, in the order the CLI runs them and SUMMARY.md lists them. */
-export const PARTS = ['scoring', 'overhead', 'e2e', 'quality', 'profiles', 'soak', 'stall'] as const;
+export const PARTS = ['scoring', 'overhead', 'e2e', 'quality', 'pruning', 'profiles', 'soak', 'stall'] as const;
 /** One part of the suite. */
 export type PartName = (typeof PARTS)[number];
 /** How long a run may take: `full` (~10+ min), `quick` (a few minutes), `tiny` (seconds; smoke tests only, figures meaningless). */

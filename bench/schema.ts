@@ -118,6 +118,32 @@ export const qualityResultsSchema = z.object({
   ),
 });
 
+/** `pruning.json`'s results: quality cells, the sweep, placement, prefix sharing and latency. */
+export const pruningResultsSchema = z.object({
+  cells: z.array(
+    z
+      .object({
+        k: z.number().int(),
+        length: z.enum(['short', 'long']),
+        rho: z.number(),
+        n: z.number().int(),
+        wins: z.number().int(),
+        losses: z.number().int(),
+        ties: z.number().int(),
+        score: interval,
+        fullTokens: z.number(),
+        prunedTokens: z.number(),
+      })
+      .loose(),
+  ),
+  sweep: z.array(z.object({ label: z.string(), score: interval, prunedTokens: z.number() }).loose()),
+  placement: z.object({ score: interval }).loose(),
+  prefix: z.array(z.object({ placement: z.string(), sharedTokens: z.number(), promptTokens: z.number() })),
+  latency: z.array(
+    z.object({ k: z.number().int(), variant: z.enum(['single', 'full', 'pruned']), ttftMs: spreadSchema }).loose(),
+  ),
+});
+
 /** Soak results: the outcome mix, the faults served, upstream aborts, memory samples and the state after the load. */
 export const soakResultsSchema = z
   .object({

@@ -16,6 +16,10 @@ export interface UpstreamConfig {
   coverage?: { fromDeg: number; toDeg: number };
   /** σ of the competence fall-off outside the coverage, degrees (simulator default 25). */
   falloffDeg?: number;
+  /** Answer length, prefix informativeness and quality spread (see upstream-sim README). */
+  lengthScale?: number;
+  prefixInformativeness?: number;
+  qualitySpread?: number;
 }
 
 /** Configuration of the prefsel child. */

@@ -54,7 +54,8 @@ export interface ChatCompletionCreateParams {
   n?: number | null;
   user?: string;
   stream?: boolean | null;
-  stream_options?: { include_usage?: boolean } | null;
+  /** `continuous_usage_stats` is vLLM's: usage on every chunk (prefsel sends it only when configured to). */
+  stream_options?: { include_usage?: boolean; continuous_usage_stats?: boolean } | null;
   tools?: unknown[];
   tool_choice?: unknown;
   response_format?: unknown;

@@ -26,7 +26,10 @@ export interface Generator {
    * Throws `UpstreamError` (status and message of the upstream) or an `AbortError`.
    */
   complete(params: ChatCompletionCreateParams, options?: CallOptions): Promise<ChatCompletion>;
-  /** Streams one completion chunk by chunk (used for pass-through with strategy `none`). */
+  /**
+   * Streams one completion chunk by chunk (pass-through with strategy `none`, and candidates when pruning). Must stop
+   * the upstream's work when the signal aborts or the consumer stops iterating.
+   */
   stream?(params: ChatCompletionCreateParams, options?: CallOptions): AsyncIterable<ChatCompletionChunk>;
   /** The upstream's models, for `GET /v1/models`. */
   listModels?(options?: CallOptions): Promise<Model[]>;
@@ -80,6 +83,11 @@ export interface Scorer {
   prepare?(messages: readonly ChatCompletionMessageParam[], options?: CallOptions): Promise<PreparedPrompt>;
   /** One row of attribute scores per input, in input order. Implementations batch internally. */
   score(inputs: readonly ScoreInput[], options?: ScoreOptions): Promise<number[][]>;
+  /**
+   * Tokens in a piece of response text, by the scorer's tokenizer (no special tokens). Pruning counts streamed
+   * candidates with it when the upstream reports no running usage; meant for short pieces (one stream chunk).
+   */
+  countTokens?(text: string): number;
   /** Releases native resources. */
   close?(): Promise<void>;
 }

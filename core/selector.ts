@@ -11,6 +11,7 @@ import type {
   DirectivePlacement,
   NeighbourhoodMode,
   PreferenceInput,
+  PruneInput,
   Selection,
   SelectionOptions,
   StrategyName,
@@ -34,6 +35,8 @@ export interface SelectorDefaults {
   directive_placement: DirectivePlacement;
   /** Used when a request carries no preference. */
   preference: PreferenceInput;
+  /** Progressive pruning; default `false` (off). */
+  prune: PruneInput;
 }
 
 /** Renders the directive text for one direction (weights as integers round(100·component), as DPA does). */
@@ -96,6 +99,12 @@ export interface CreateSelectorOptions {
    */
   readonly maxQueuedUpstream?: number;
   /**
+   * With pruning: a candidate stream that sends nothing for this long, once it has started, is dropped as failed,
+   * milliseconds. Minimum: above `0`.
+   * @default 10000
+   */
+  readonly streamStallMs?: number;
+  /**
    * Input-token budget: the longest conversation accepted for scoring, in the scorer's own tokens (measured by
    * `Scorer.prepare` when the scorer has it; every scorer is first held to 8 characters per token). Over it,
    * `select()` throws a 400 `context_length_exceeded` on `messages` before any upstream call. Minimum: `1`.
@@ -116,14 +125,35 @@ export interface SelectRequest {
   params: ChatCompletionCreateParams;
   preference?: PreferenceInput;
   selection?: SelectionOptions;
+  /** Choices the caller will return (the client's `n`); pruning never keeps fewer candidates. Default 1. */
+  n?: number;
 }
 
 /** Per-call options of `select()`. */
 export interface SelectCallOptions extends CallOptions {
   /** Overrides the selector's deadline for this call. */
   deadlineMs?: number;
-  /** Called as each candidate settles (generated or failed), before scoring; for progress and keep-alives. */
+  /** Called as each candidate settles (generated, failed or pruned), before scoring; for progress and keep-alives. */
   onCandidate?: (candidate: CandidateReport) => void;
+  /**
+   * With pruning: called at most once, when one candidate is left (or its lead is decisive) while it is still being
+   * generated, so the caller can stream it live. `select()` still resolves with the full selection once it finished.
+   */
+  onCommit?: (winner: EarlyWinner) => void;
+}
+
+/** The candidate a pruned selection committed to before it finished. */
+export interface EarlyWinner {
+  index: number;
+  /** `last`: every other candidate was cut; `lead`: its lead was decisive (`decisive_lead`). */
+  reason: 'last' | 'lead';
+  /** Its completion tokens when it was committed to. */
+  tokens: number;
+  /**
+   * The text it has produced so far as one piece, then each later piece as it arrives; ends when the candidate
+   * finishes and throws if it fails (the caller has then already sent part of it).
+   */
+  content: AsyncIterable<string>;
 }
 
 /** Live counters of the upstream queue, for metrics and graceful shutdown. */

@@ -22,8 +22,12 @@ export type NeighbourhoodMode = 'grid' | 'cap';
  * completion of a grid that had fewer than k points within θmax), or the `target` itself (best-of-n, one attribute).
  */
 export type DirectionSource = 'grid' | 'cap' | 'target';
-/** Where the directive goes: merged into the system turn (DPA model card) or prefixed to the last user turn (RPS code). */
-export type DirectivePlacement = 'system' | 'user';
+/**
+ * Where the directive goes: merged into the system turn (DPA model card), prefixed to the last user turn (RPS code),
+ * or appended to the last user turn (`suffix`: after the conversation, so the k prompts share the conversation as a
+ * prefix an upstream can cache).
+ */
+export type DirectivePlacement = 'system' | 'user' | 'suffix';
 
 /**
  * A preference as a client writes it: attribute weights (`{ helpfulness: 0.8, verbosity: 0.6 }`, also accepted
@@ -31,6 +35,28 @@ export type DirectivePlacement = 'system' | 'user';
  * (cos θ, sin θ) over (helpfulness, verbosity)).
  */
 export type PreferenceInput = Record<string, number> | { weights: Record<string, number> } | { angle_deg: number };
+
+/**
+ * Progressive pruning as a caller asks for it: `true` (the defaults), `false` (off: every candidate runs to the end,
+ * as without pruning), or the settings to change.
+ */
+export type PruneInput = boolean | PruneOptions;
+
+/** Settings of progressive pruning; anything left out takes the default (see `middleware/prune-options.ts`). */
+export interface PruneOptions {
+  /** Decision points, in completion tokens, strictly ascending; default `[64, 128, 256]`. */
+  schedule?: number[];
+  /** Share of the live candidates kept at each decision point, in (0, 1); default 0.5 (at least one is kept). */
+  keep_fraction?: number;
+  /** Never fewer survivors than this; default 1 (the HTTP layer raises it to the `n` choices asked for). */
+  min_keep?: number;
+  /**
+   * Commit early to a decisive leader: at a decision point with at least three live candidates, when the leader's
+   * partial projection exceeds the runner-up's by at least this share of the round's range (best − worst), every other
+   * candidate is cut. In (0, 1]; null (default) commits only when one candidate is left.
+   */
+  decisive_lead?: number | null;
+}
 
 /** Per-request selection options; anything left out takes the selector's defaults. */
 export interface SelectionOptions {
@@ -47,6 +73,8 @@ export interface SelectionOptions {
   temperature?: number;
   /** Directive placement. */
   directive_placement?: DirectivePlacement;
+  /** Progressive pruning (strategies `rps` and `best_of_n`; needs a generator that streams). */
+  prune?: PruneInput;
 }
 
 /** A unit direction in attribute space. */
@@ -76,7 +104,8 @@ export interface CandidateReport {
   index: number;
   /** The direction written into its prompt (null for strategy `none`). */
   direction: Direction | null;
-  status: 'ok' | 'excluded' | 'failed';
+  /** `pruned`: cut at a decision point (its partial text is never returned as a choice). */
+  status: 'ok' | 'excluded' | 'failed' | 'pruned';
   /** The assistant message (ok and excluded candidates). */
   message?: ChatCompletionMessage;
   finishReason?: FinishReason | null;
@@ -94,6 +123,49 @@ export interface CandidateReport {
   error?: { message: string; status: number | null };
   /** The upstream's raw completion (ok and excluded candidates). */
   completion?: ChatCompletion;
+  /** Streamed candidates: completion tokens prefsel counted itself (upstream usage per chunk, else its tokenizer). */
+  completionTokens?: number;
+  /** Streamed candidates: `upstream` when `usage` is the upstream's own report, `counted` when prefsel counted it. */
+  usageSource?: 'upstream' | 'counted';
+  /** Partial scores at each decision point the candidate took part in (pruned selections only). */
+  partials?: PartialScore[];
+  /** Where a pruned candidate was cut. */
+  pruned?: { round: number; tokens: number; projection: number; atMs: number };
+}
+
+/** One candidate's score at one decision point. */
+export interface PartialScore {
+  /** Index of the decision point in the schedule. */
+  round: number;
+  /** Completion tokens of the text that was scored. */
+  tokens: number;
+  /** Whether that text was the finished answer (finished candidates compete with their full text). */
+  finished: boolean;
+  scores: Record<string, number>;
+  /** Projection on the target. */
+  projection: number;
+  /** Since the selection started, ms. */
+  atMs: number;
+}
+
+/** What progressive pruning did in one selection. */
+export interface PruningReport {
+  schedule: number[];
+  keepFraction: number;
+  minKeep: number;
+  decisiveLead: number | null;
+  /** One entry per decision point that was reached with more than `minKeep` candidates live. */
+  rounds: Array<{ round: number; tokens: number; atMs: number; live: number[]; kept: number[]; pruned: number[] }>;
+  /** The candidate committed to before it finished (early streaming starts here), or null. */
+  committed: { index: number; reason: 'last' | 'lead'; atMs: number; tokens: number } | null;
+  tokens: {
+    /** Completion tokens of every candidate (what the upstream billed, as far as it reported or prefsel counted). */
+    completion: number;
+    /** The part of `completion` prefsel counted itself because the upstream's usage never arrived (cancelled streams). */
+    counted: number;
+    /** Estimate of what pruning saved: per pruned candidate, the mean length of the finished ones minus its length at the cut. */
+    savedEstimate: number;
+  };
 }
 
 /** Everything `select()` returns. */
@@ -108,7 +180,9 @@ export interface Selection {
   /** The ok candidates in rank order (best first); `ranked[0]` is `chosen`. */
   ranked: CandidateReport[];
   chosen: CandidateReport;
-  /** Token usage summed over every candidate the upstream billed, failed ones included where known. */
+  /** Token usage summed over every candidate the upstream billed, failed and pruned ones included where known. */
   usage: CompletionUsage;
   timings: Timings;
+  /** Set when progressive pruning ran. */
+  pruning?: PruningReport;
 }

@@ -36,6 +36,9 @@ import {
   type ResolvedSelection,
 } from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
+import { generatePruned } from './prune-schedule.js';
+import { approximateTokens, type TokenCounter } from './stream-candidates.js';
+import type { Generator } from '../core/ports.js';
 import { issuesToError } from './validation.js';
 
 /** Operational defaults of {@link createSelector} (see `CreateSelectorOptions` for what each means). */
@@ -45,6 +48,7 @@ export const OPERATIONAL_DEFAULTS = {
   deadlineMs: 300_000,
   maxConcurrentUpstream: 64,
   maxQueuedUpstream: 1024,
+  streamStallMs: 10_000,
   /** A 128k-token context; the reward model reads the most recent part of it (its own `maxLength`). */
   maxInputTokens: 131_072,
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4000 } satisfies RetryPolicy,
@@ -58,6 +62,7 @@ export const OPERATIONAL_BOUNDS = {
   deadlineMs: ABOVE_ZERO,
   maxConcurrentUpstream: { min: 1, integer: true },
   maxQueuedUpstream: { min: 0, integer: true },
+  streamStallMs: ABOVE_ZERO,
   maxInputTokens: { min: 1, integer: true },
   retry: {
     maxRetries: { min: 0, integer: true },
@@ -92,8 +97,10 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     deadlineMs: option('deadlineMs'),
     concurrency: option('maxConcurrentUpstream'),
     maxQueued: option('maxQueuedUpstream'),
+    streamStallMs: option('streamStallMs'),
     maxInputTokens: option('maxInputTokens'),
   };
+  const count: TokenCounter = scorer.countTokens ? (text) => scorer.countTokens!(text) : approximateTokens;
   const retry: RetryPolicy = { ...OPERATIONAL_DEFAULTS.retry, ...options.retry };
   for (const key of Object.keys(OPERATIONAL_BOUNDS.retry) as Array<keyof RetryPolicy>) {
     assertInBound(`retry.${key}`, retry[key], OPERATIONAL_BOUNDS.retry[key]);
@@ -146,6 +153,47 @@ export function createSelector(options: CreateSelectorOptions): Selector {
           signal: scope.signal,
         });
         runner.admit(plans.length);
+      }
+      // Pruning streams the candidates; a generator that cannot stream runs them whole, as without pruning, and so
+      // does a request whose token limit ends every answer before the first decision point (nothing to cut).
+      const limit = request.params.max_completion_tokens ?? request.params.max_tokens;
+      const prunable = resolved.prune && !(limit != null && limit <= resolved.prune.schedule[0]!);
+      if (resolved.prune && prunable && !passThrough && generator.stream) {
+        const pruned = await generatePruned({
+          plans,
+          generator: generator as StreamingGenerator,
+          runner,
+          scorer,
+          messages: request.params.messages,
+          target,
+          signal: scope.signal,
+          prompt,
+          prune: resolved.prune,
+          n: request.n ?? 1,
+          count,
+          stallMs: limits.streamStallMs,
+          started,
+          onCandidate: callOptions.onCandidate,
+          onCommit: callOptions.onCommit,
+        });
+        const usable = pruned.candidates.filter((c) => c.status === 'ok');
+        if (usable.length === 0) throw noUsableCandidate(pruned.candidates, pruned.failures);
+        const ranked = rankCandidates(usable);
+        return {
+          strategy: resolved.strategy,
+          target,
+          attributes,
+          candidates: pruned.candidates,
+          ranked,
+          chosen: ranked[0]!,
+          usage: sumUsage(pruned.candidates),
+          timings: {
+            generationMs: pruned.generationMs,
+            scoringMs: pruned.scoringMs,
+            totalMs: performance.now() - started,
+          },
+          pruning: pruned.pruning,
+        };
       }
       const { candidates, failures } = await generateCandidates({
         plans,
@@ -238,6 +286,8 @@ function checked(schema: ReturnType<typeof selectionSchema>, input: unknown, par
   if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [param] });
   return parsed.data as SelectionOptions;
 }
+
+type StreamingGenerator = Generator & { stream: NonNullable<Generator['stream']> };
 
 /**
  * Validates partial defaults with the request rules and fills the rest. A bad default is the embedding code's

@@ -82,3 +82,25 @@ describe('applyDirective', () => {
     expect(applyDirective([{ role: 'assistant', content: 'x' }], D, 'user')[0]).toEqual({ role: 'system', content: D });
   });
 });
+
+describe('directive placement suffix', () => {
+  it('appends the directive to the last user turn, so every candidate shares the conversation as a prefix', () => {
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Hi' },
+      { role: 'assistant' as const, content: 'Hello!' },
+      { role: 'user' as const, content: [{ type: 'text', text: 'Name a river.' }] },
+    ];
+    const out = applyDirective(messages, 'D', 'suffix');
+    expect(out.slice(0, 3)).toEqual(messages.slice(0, 3));
+    expect(out[3]!.content).toEqual([
+      { type: 'text', text: 'Name a river.' },
+      { type: 'text', text: '\n\nD' },
+    ]);
+    expect(applyDirective([{ role: 'user', content: 'Q' }], 'D', 'suffix')).toEqual([
+      { role: 'user', content: 'Q\n\nD' },
+    ]);
+    // No user turn: the system turn, as with `user`.
+    expect(applyDirective([{ role: 'system', content: 'S' }], 'D', 'suffix')[0]!.content).toBe('D\n\nS');
+  });
+});

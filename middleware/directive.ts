@@ -5,7 +5,10 @@
  * Placement `system` merges the directive into the caller's first system/developer message, directive first and the
  * caller's text after a blank line (the DPA card puts the directive in the system turn; first keeps it in the same
  * position whether or not the caller had a system prompt). Placement `user` prefixes `"{directive}\n\n"` to the last
- * user turn, as the RPS code does. The caller's system message is never dropped.
+ * user turn, as the RPS code does. Placement `suffix` appends `"\n\n{directive}"` to the last user turn instead, so
+ * every candidate's prompt is the same conversation up to that point and an upstream with prefix caching (vLLM) can
+ * reuse its KV cache across the k prompts; it departs from the method (the directive no longer comes first), so it
+ * is opt-in. The caller's system message is never dropped.
  */
 import type { ChatCompletionMessageParam, ChatContent } from '../core/openai.js';
 import type { DirectiveTemplate } from '../core/selector.js';
@@ -35,7 +38,7 @@ export const defaultDirectiveTemplate: DirectiveTemplate = (direction, attribute
 
 /**
  * Returns a copy of `messages` with the directive placed; the input array and its messages are not mutated.
- * Placement `user` without any user turn falls back to `system`.
+ * Placements `user` and `suffix` without any user turn fall back to `system`.
  */
 export function applyDirective(
   messages: readonly ChatCompletionMessageParam[],
@@ -43,11 +46,15 @@ export function applyDirective(
   placement: DirectivePlacement,
 ): ChatCompletionMessageParam[] {
   const out = messages.slice();
-  if (placement === 'user') {
+  if (placement === 'user' || placement === 'suffix') {
     const last = out.map((m) => m.role).lastIndexOf('user');
     if (last >= 0) {
       const message = out[last]!;
-      out[last] = { ...message, content: prefixContent(message.content, `${directive}\n\n`) };
+      const content =
+        placement === 'user'
+          ? prefixContent(message.content, `${directive}\n\n`)
+          : suffixContent(message.content, `\n\n${directive}`);
+      out[last] = { ...message, content };
       return out;
     }
   }
@@ -65,4 +72,11 @@ function prefixContent(content: ChatContent, prefix: string): ChatContent {
   if (content === null) return prefix.trimEnd();
   if (typeof content === 'string') return prefix + content;
   return [{ type: 'text', text: prefix }, ...content];
+}
+
+/** Appends text to string or multi-part content (as a trailing text part). */
+function suffixContent(content: ChatContent, suffix: string): ChatContent {
+  if (content === null) return suffix.trimStart();
+  if (typeof content === 'string') return content + suffix;
+  return [...content, { type: 'text', text: suffix }];
 }

@@ -104,7 +104,8 @@ function fromCompletion(
   return report;
 }
 
-function describeError(err: unknown): { message: string; status: number | null } {
+/** An error as a candidate report shows it: message and the upstream's status (null when there was none). */
+export function describeError(err: unknown): { message: string; status: number | null } {
   if (err instanceof UpstreamError) return { message: err.message, status: err.upstreamStatus };
   if (err instanceof PrefselError) return { message: err.message, status: err.status };
   return { message: err instanceof Error ? err.message : String(err), status: null };

@@ -16,18 +16,22 @@
  *   body and header options still take precedence.
  * - With `return_candidates: true` the `selection` report is a top-level field of the JSON body, or of the last
  *   finish chunk (`finish_reason` set) of a stream.
+ * - With pruning on (`selection.prune`), a stream whose pruning leaves one candidate starts at once: what that
+ *   candidate has written so far, then its chunks live (early streaming); `X-Selection-Committed-At-Tokens` says
+ *   when. The report, usage and finish reason come in the last chunks.
  * - The client disconnecting aborts every upstream call of its request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { assertInBound, type Bound } from '../core/bounds.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ChatCompletionChunk } from '../core/openai.js';
-import type { Selector } from '../core/selector.js';
+import type { EarlyWinner, Selector } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
 import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
 import { withIdleTimeout } from './http/idle-timeout.js';
 import { REPORT_HEADERS } from './http/headers.js';
+import { commitHeaders, liveEvents } from './http/live-stream.js';
 import { createRequestParser, type ParsedChatRequest } from './http/parse-request.js';
 import { newResponseMeta, renderCompletion, selectedChoices, type ResponseMeta } from './http/render.js';
 import { reportHeaders, selectionReport } from './http/report.js';
@@ -179,11 +183,19 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
       return c.body(body, 200, headers);
     }
 
+    // Early streaming: with pruning, the engine hands over the last candidate while it is still being generated.
+    let onCommit: ((winner: EarlyWinner) => void) | undefined;
+    const committed = new Promise<EarlyWinner>((resolve) => (onCommit = resolve));
     const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
-        { params, ...(profile.preference ? { preference: profile.preference } : {}), selection: request.selection },
-        { signal: abort.signal },
+        {
+          params,
+          ...(profile.preference ? { preference: profile.preference } : {}),
+          selection: request.selection,
+          n: request.n,
+        },
+        { signal: abort.signal, ...(request.stream && request.n === 1 ? { onCommit } : {}) },
       )
       .then(
         async (selection) => {
@@ -202,10 +214,21 @@ export function preferenceSelection(options: PreferenceSelectionOptions): Middle
         ...profile.headers,
       });
     }
-    const ready = selecting.then((selection): EventSource => ({
-      headers: { ...reportHeaders(selection), ...profile.headers },
-      events: replayEvents(selection, request, { meta, chunkChars: opts.chunkChars }),
-    }));
+    const ready = Promise.race([
+      selecting.then((selection): EventSource => ({
+        headers: { ...reportHeaders(selection), ...profile.headers },
+        events: replayEvents(selection, request, { meta, chunkChars: opts.chunkChars }),
+      })),
+      committed.then((winner): EventSource => ({
+        headers: { ...commitHeaders(winner, request.selection.strategy), ...profile.headers },
+        events: liveEvents(winner, selecting, {
+          meta,
+          includeUsage: request.includeUsage,
+          returnCandidates: request.returnCandidates,
+          chunkChars: opts.chunkChars,
+        }),
+      })),
+    ]);
     const { headers, body } = await delayedEventStream({ ready, keepAliveMs: opts.keepAliveMs, abort, onLateError });
     return c.body(body, 200, headers);
   };

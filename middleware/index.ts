@@ -26,7 +26,14 @@ export { applyDirective, defaultDirectiveTemplate, roundHalfEven } from './direc
 export { candidateParams } from './candidate-params.js';
 export type { CandidateParamsOptions } from './candidate-params.js';
 export { degenerateReason } from './degenerate.js';
-export { rankCandidates, scoreCandidates, sumUsage } from './rank.js';
+export { rankCandidates, rankOrder, scoreCandidates, scoreResponses, sumUsage } from './rank.js';
+export type { RankKey, RatedResponse } from './rank.js';
+export { keepCount, PRUNE_BOUNDS, PRUNE_DEFAULTS, pruneRule, resolvePrune } from './prune-options.js';
+export type { ResolvedPrune } from './prune-options.js';
+export { generatePruned } from './prune-schedule.js';
+export type { GeneratePrunedOptions, PrunedGeneration } from './prune-schedule.js';
+export { approximateTokens, StreamedCandidate } from './stream-candidates.js';
+export type { StreamState, TokenCounter } from './stream-candidates.js';
 export { backoffMs, isRetryable, parseRetryAfter } from './upstream-runner.js';
 export { createRandom } from './prng.js';
 export type { Random } from './prng.js';
@@ -35,6 +42,7 @@ export type { OpenAICompatibleGeneratorOptions } from './generators/openai-compa
 export type {
   CreateSelectorOptions,
   DirectiveTemplate,
+  EarlyWinner,
   RetryPolicy,
   SelectCallOptions,
   Selector,

@@ -27,9 +27,34 @@ export interface ScoreCandidatesOptions {
  * @throws ScorerError when the scorer fails or returns rows of the wrong shape; the signal's reason once aborted.
  */
 export async function scoreCandidates(candidates: CandidateReport[], options: ScoreCandidatesOptions): Promise<void> {
+  const rated = await scoreResponses(
+    candidates.map((c) => c.message?.content ?? ''),
+    { ...options, labels: candidates.map((c) => c.index) },
+  );
+  candidates.forEach((candidate, i) => {
+    candidate.scores = rated[i]!.scores;
+    candidate.projection = rated[i]!.projection;
+  });
+}
+
+/** One response's scores and their projection on the target. */
+export interface RatedResponse {
+  scores: Record<string, number>;
+  projection: number;
+}
+
+/**
+ * Scores response texts (final or partial) in one `scorer.score()` call.
+ * @param options.labels candidate indexes, for error messages; default the positions.
+ * @throws ScorerError when the scorer fails or returns rows of the wrong shape; the signal's reason once aborted.
+ */
+export async function scoreResponses(
+  responses: readonly string[],
+  options: ScoreCandidatesOptions & { labels?: readonly number[] },
+): Promise<RatedResponse[]> {
   const { scorer, messages, target, signal, prompt } = options;
-  if (candidates.length === 0) return;
-  const inputs = candidates.map((c) => ({ messages, response: c.message?.content ?? '' }));
+  if (responses.length === 0) return [];
+  const inputs = responses.map((response) => ({ messages, response }));
   let rows: number[][];
   try {
     // Raced against the signal: a scorer that ignores it must not hold the request past its deadline.
@@ -40,18 +65,19 @@ export async function scoreCandidates(candidates: CandidateReport[], options: Sc
     throw new ScorerError(`The scorer failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const attributes = scorer.attributes;
-  if (rows.length !== candidates.length) {
-    throw new ScorerError(`The scorer returned ${rows.length} rows for ${candidates.length} inputs.`);
+  if (rows.length !== responses.length) {
+    throw new ScorerError(`The scorer returned ${rows.length} rows for ${responses.length} inputs.`);
   }
-  candidates.forEach((candidate, i) => {
-    const row = rows[i]!;
+  return rows.map((row, i) => {
     if (row.length !== attributes.length || !row.every(Number.isFinite)) {
       throw new ScorerError(
-        `The scorer returned an invalid row for candidate ${candidate.index}: ${JSON.stringify(row)}.`,
+        `The scorer returned an invalid row for candidate ${options.labels?.[i] ?? i}: ${JSON.stringify(row)}.`,
       );
     }
-    candidate.scores = Object.fromEntries(attributes.map((name, j) => [name, row[j]!]));
-    candidate.projection = dot(row, target.vector);
+    return {
+      scores: Object.fromEntries(attributes.map((name, j) => [name, row[j]!])),
+      projection: dot(row, target.vector),
+    };
   });
 }
 
@@ -60,17 +86,28 @@ export async function scoreCandidates(candidates: CandidateReport[], options: Sc
  * @returns a new array; ties on projection go to the smaller offset from the target, then the lower index.
  */
 export function rankCandidates(candidates: readonly CandidateReport[]): CandidateReport[] {
-  const ranked = [...candidates].sort(
-    (a, b) =>
-      (b.projection ?? -Infinity) - (a.projection ?? -Infinity) ||
-      (a.direction?.offsetDeg ?? 0) - (b.direction?.offsetDeg ?? 0) ||
-      a.index - b.index,
-  );
+  const ranked = [...candidates].sort(rankOrder);
   ranked.forEach((candidate, rank) => {
     candidate.rank = rank;
     candidate.chosen = rank === 0;
   });
   return ranked;
+}
+
+/** What ranking looks at. */
+export interface RankKey {
+  projection?: number | undefined;
+  direction: Direction | null;
+  index: number;
+}
+
+/** The ranking order (a sort comparator): projection descending, then smaller offset from the target, then lower index. */
+export function rankOrder(a: RankKey, b: RankKey): number {
+  return (
+    (b.projection ?? -Infinity) - (a.projection ?? -Infinity) ||
+    (a.direction?.offsetDeg ?? 0) - (b.direction?.offsetDeg ?? 0) ||
+    a.index - b.index
+  );
 }
 
 /** Token usage summed over every candidate that reports one (failed ones included when the upstream billed them). */

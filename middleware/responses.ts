@@ -14,11 +14,14 @@
  * - Strategy `none` with `stream: true` relays the upstream's stream live (no queue, retries or deadline; no report).
  * - With `return_candidates: true` the `selection` report is a top-level field of the Response object (in a stream:
  *   of the `response.completed` event's `response`).
+ * - With pruning on (`selection.prune`), a stream starts as soon as one candidate is left: what it has written so far,
+ *   then its text live (early streaming); the closing events follow once the selection is complete.
  * - A JSON `text.format` passes through with strategy `none` (the reward model judges prose), as on chat.
  * - Tools, non-text input and stored state are refused with a 400 naming the field (see `http/responses-request.ts`).
  */
 import type { MiddlewareHandler } from 'hono';
 import { NotFoundError } from '../core/errors.js';
+import type { EarlyWinner } from '../core/selector.js';
 import type { Selection } from '../core/types.js';
 import { requestAbort } from './http/client-abort.js';
 import { delayedEventStream, type EventSource } from './http/event-stream.js';
@@ -27,7 +30,8 @@ import { REPORT_HEADERS } from './http/headers.js';
 import { reportHeaders, selectionReport } from './http/report.js';
 import { createResponsesRequestParser } from './http/responses-request.js';
 import { newResponsesMeta, renderResponse } from './http/responses-render.js';
-import { primed, relayChunks, replaySelection, ResponseEventWriter } from './http/responses-stream.js';
+import { commitHeaders } from './http/live-stream.js';
+import { liveSelection, primed, relayChunks, replaySelection, ResponseEventWriter } from './http/responses-stream.js';
 import { middlewareOptions, type PreferenceSelectionOptions } from './hono.js';
 import { keepForFeedback, resolveRequestProfile } from './profiles/request.js';
 
@@ -104,11 +108,14 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
       return c.body(body, 200, headers);
     }
 
+    // Early streaming: with pruning, the engine hands over the last candidate while it is still being generated.
+    let onCommit: ((winner: EarlyWinner) => void) | undefined;
+    const committed = new Promise<EarlyWinner>((resolve) => (onCommit = resolve));
     const profile = await resolveRequestProfile(c, { preference: request.preference, user: params.user }, opts);
     const selecting = selector
       .select(
         { params, ...(profile.preference ? { preference: profile.preference } : {}), selection: request.selection },
-        { signal: abort.signal },
+        { signal: abort.signal, ...(request.stream ? { onCommit } : {}) },
       )
       .then(
         async (selection: Selection) => {
@@ -125,13 +132,22 @@ export function preferenceResponses(options: PreferenceResponsesOptions): Middle
       const body = renderResponse(selection, meta, { returnCandidates: request.returnCandidates });
       return c.json(body, 200, { ...reportHeaders(selection), ...profile.headers });
     }
-    const ready = selecting.then((selection): EventSource => ({
-      headers: { ...reportHeaders(selection), ...profile.headers },
-      events: replaySelection(writer, selection, {
-        chunkChars: opts.chunkChars,
-        ...(request.returnCandidates ? { report: selectionReport(selection) } : {}),
-      }),
-    }));
+    const ready = Promise.race([
+      selecting.then((selection): EventSource => ({
+        headers: { ...reportHeaders(selection), ...profile.headers },
+        events: replaySelection(writer, selection, {
+          chunkChars: opts.chunkChars,
+          ...(request.returnCandidates ? { report: selectionReport(selection) } : {}),
+        }),
+      })),
+      committed.then((winner): EventSource => ({
+        headers: { ...commitHeaders(winner, request.selection.strategy), ...profile.headers },
+        events: liveSelection(writer, winner, selecting, {
+          chunkChars: opts.chunkChars,
+          ...(request.returnCandidates ? { report: selectionReport } : {}),
+        }),
+      })),
+    ]);
     const { headers, body } = await delayedEventStream({ ready, ...streamOptions });
     return c.body(body, 200, headers);
   };

@@ -19,6 +19,7 @@ describe('selection options', () => {
       seed: -5,
       temperature: 0,
       placement: 'user',
+      prune: null,
     });
     expect(resolveSelection({ ...BASE_DEFAULTS, preference: { angle_deg: 0 } })).toMatchObject({
       k: 5,
@@ -50,7 +51,7 @@ describe('selection options', () => {
     [
       { kk: 3 },
       {},
-      'Unknown field `selection.kk`; valid fields: strategy, k, radius_deg, neighbourhood, seed, temperature, directive_placement.',
+      'Unknown field `selection.kk`; valid fields: strategy, k, radius_deg, neighbourhood, seed, temperature, directive_placement, prune.',
     ],
   ])('%j with %j → %s', (input, limits, message) => {
     expect(() => validateSelectionOptions(input, limits)).toThrow(message);

@@ -15,6 +15,7 @@ import {
   type SelectionOptions,
   type StrategyName,
 } from '../core/types.js';
+import { pruneRule, resolvePrune, type ResolvedPrune } from './prune-options.js';
 import { issuesToError, numberRule, oneOfRule, optionsObject } from './validation.js';
 
 /** Limits on k: at least one candidate, at most 64 upstream calls per request (the most `maxK` may allow). */
@@ -22,7 +23,7 @@ export const K_RANGE = { min: 1, max: 64, integer: true } as const satisfies Bou
 /** Neighbourhood constructions (see `core/types.ts` NeighbourhoodMode). */
 export const NEIGHBOURHOODS = ['grid', 'cap'] as const satisfies readonly NeighbourhoodMode[];
 /** Where the directive goes. */
-export const PLACEMENTS = ['system', 'user'] as const satisfies readonly DirectivePlacement[];
+export const PLACEMENTS = ['system', 'user', 'suffix'] as const satisfies readonly DirectivePlacement[];
 
 /** Every numeric selection bound; `k` is further capped by the selector's `maxK`. */
 export const SELECTION_BOUNDS = {
@@ -45,6 +46,7 @@ export const BASE_DEFAULTS = {
   seed: 42,
   temperature: 0.7,
   directive_placement: 'system',
+  prune: false,
 } as const satisfies Omit<SelectorDefaults, 'preference' | 'neighbourhood'>;
 
 /** Limits a selection is checked against. */
@@ -66,6 +68,7 @@ export function selectionFields(limits: SelectionLimits = { maxK: K_RANGE.max })
     seed: numberRule(SELECTION_BOUNDS.seed),
     temperature: numberRule(SELECTION_BOUNDS.temperature),
     directive_placement: oneOfRule(PLACEMENTS),
+    prune: pruneRule(),
   };
 }
 
@@ -83,6 +86,8 @@ export interface ResolvedSelection {
   seed: number;
   temperature: number;
   placement: DirectivePlacement;
+  /** Null when pruning is off. */
+  prune: ResolvedPrune | null;
 }
 
 /**
@@ -112,5 +117,6 @@ export function resolveSelection(defaults: SelectorDefaults, options: SelectionO
     seed: options.seed ?? defaults.seed,
     temperature: options.temperature ?? defaults.temperature,
     placement: options.directive_placement ?? defaults.directive_placement,
+    prune: resolvePrune(options.prune, defaults.prune),
   };
 }

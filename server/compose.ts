@@ -94,6 +94,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       ...(config.upstreamApiKey ? { apiKey: config.upstreamApiKey } : {}),
       ...(sim ? { name: 'simulated' } : {}),
       forwardParams: config.forwardParams,
+      continuousUsageStats: config.upstreamContinuousUsage,
     });
     const redacted = redactingGenerator(base, config.upstreamApiKey ? [config.upstreamApiKey] : []);
     const generator: Generator = wrapGenerator ? wrapGenerator(redacted) : redacted;
@@ -119,6 +120,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
         k: config.k,
         radius_deg: config.radiusDeg,
         seed: config.seed,
+        prune: config.prune,
         ...(config.preference ? { preference: config.preference } : {}),
       },
       maxK: config.maxK,
@@ -126,6 +128,7 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
       deadlineMs: config.deadlineMs,
       maxConcurrentUpstream: config.maxConcurrency,
       maxQueuedUpstream: config.maxQueue,
+      streamStallMs: config.streamStallMs,
       maxInputTokens: config.maxInputTokens,
     });
     const selector = wrapSelector ? wrapSelector(inner) : inner;

@@ -14,7 +14,7 @@ import { PROFILE_BOUNDS, PROFILE_DEFAULTS } from '../middleware/profiles/feedbac
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
-import { byteSize, forwardParams, modelMap, preference } from './config-values.js';
+import { byteSize, forwardParams, modelMap, onOff, preference, prune } from './config-values.js';
 import { MODELS_BOUNDS, MODELS_DEFAULTS } from './routes/models.js';
 
 /** How a raw text value (flag or variable) is read before validation; a config file gives typed values directly. */
@@ -165,6 +165,35 @@ export const CONFIG_FIELDS = {
     arg: 'P',
     help: 'Default preference, as in X-Preference: "helpfulness=0.8,verbosity=0.6" or "angle=30". Unset: angle=0.',
     schema: preference,
+  },
+  prune: {
+    flag: 'prune',
+    env: 'PREFSEL_PRUNE',
+    kind: 'string',
+    arg: 'P',
+    help: 'Default progressive pruning (streamed candidates, losers cut at 64/128/256 tokens, early streaming): on, off, or JSON such as {"schedule":[64,128,256],"keep_fraction":0.5}. Requests override it with selection.prune.',
+    schema: prune,
+    default: BASE_DEFAULTS.prune,
+    defaultText: 'off',
+  },
+  streamStallMs: {
+    flag: 'stream-stall-ms',
+    env: 'PREFSEL_STREAM_STALL_MS',
+    kind: 'number',
+    arg: 'MS',
+    help: 'With pruning: a candidate stream that sends nothing for this long, once started, is dropped.',
+    schema: numberRule(OPERATIONAL_BOUNDS.streamStallMs),
+    default: OPERATIONAL_DEFAULTS.streamStallMs,
+  },
+  upstreamContinuousUsage: {
+    flag: 'upstream-continuous-usage',
+    env: 'PREFSEL_UPSTREAM_CONTINUOUS_USAGE',
+    kind: 'string',
+    arg: 'on/off',
+    help: "Ask streamed candidates for vLLM's continuous_usage_stats, so cut streams are billed by the upstream's own count (vLLM only; OpenAI rejects it).",
+    schema: onOff,
+    default: false,
+    defaultText: 'off',
   },
   maxK: {
     flag: 'max-k',

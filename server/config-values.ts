@@ -1,12 +1,13 @@
 /**
  * @module config-values
  * The rules of the server settings whose values have a syntax of their own (sizes, model maps, field lists, the
- * default preference). Each accepts the text a flag or variable gives and the typed value a configuration file gives.
+ * default preference, the default pruning). Each accepts the text a flag or variable gives and the typed value a configuration file gives.
  */
 import { z } from 'zod';
 import { forwardParamProblem } from '../core/upstream-params.js';
 import { parsePreferenceHeader } from '../middleware/http/headers.js';
 import { preferenceSchema } from '../middleware/preference.js';
+import { selectionFields } from '../middleware/selection-options.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
 const UNITS: Record<string, number> = {
@@ -81,12 +82,44 @@ export const preference = z.union([z.string(), z.record(z.string(), z.unknown())
       return z.NEVER;
     }
   }
-  const checked = preferenceSchema().safeParse(parsed);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
-    return z.NEVER;
-  }
-  return checked.data;
+  return checkedBy(preferenceSchema(), parsed, ctx);
 });
+
+/** on/off (or true/false) as text, or a boolean from a config file. */
+export const onOff = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'on' || text === 'true') return true;
+  if (text === 'off' || text === 'false') return false;
+  ctx.addIssue({ code: 'custom', message: 'expected on or off' });
+  return z.NEVER;
+});
+
+/** The default pruning: on/off, or the engine's settings object (JSON text, or an object from a config file). */
+export const prune = z.union([z.boolean(), z.string(), z.record(z.string(), z.unknown())]).transform((value, ctx) => {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (['on', 'true'].includes(text)) parsed = true;
+    else if (['off', 'false'].includes(text)) parsed = false;
+    else {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected on, off or a JSON object such as {"schedule":[64,128]}' });
+        return z.NEVER;
+      }
+    }
+  }
+  return checkedBy(selectionFields().prune, parsed, ctx);
+});
+
+/** A value parsed from text, checked by the engine's own rule; its first issue becomes this setting's message. */
+function checkedBy<T>(rule: z.ZodType<T>, value: unknown, ctx: z.RefinementCtx): T {
+  const checked = rule.safeParse(value);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  ctx.addIssue({ code: 'custom', message: `${where}${issue.message}` });
+  return z.NEVER;
+}

@@ -59,6 +59,16 @@ describe('server config', () => {
     ]);
   });
 
+  it('Should read the default pruning as on, off or the engine settings object', () => {
+    expect(load([]).prune).toBe(false);
+    expect(load(['--prune', 'on']).prune).toBe(true);
+    expect(load([], { PREFSEL_PRUNE: '{"schedule":[32,96],"keep_fraction":0.25}' }).prune).toEqual({
+      schedule: [32, 96],
+      keep_fraction: 0.25,
+    });
+    expect(load(['--upstream-continuous-usage', 'on']).upstreamContinuousUsage).toBe(true);
+  });
+
   it('Should accept the angle form of the default preference', () => {
     expect(load(['--preference', 'angle=30']).preference).toEqual({ angle_deg: 30 });
   });
@@ -81,6 +91,9 @@ describe('server config', () => {
     ['a forwarded field hf reads', ['--forward-params', 'top_k,data'], {}, /--forward-params.*"data".*never/],
     ['a forwarded prefsel extension', [], { PREFSEL_FORWARD_PARAMS: 'selection' }, /FORWARD_PARAMS.*"selection"/],
     ['a forwarded camelCase name', ['--forward-params', 'accessToken'], {}, /--forward-params.*"accessToken"/],
+    ['a pruning setting out of range', ['--prune', '{"keep_fraction":1.5}'], {}, /--prune.*keep_fraction.*\(0, 1\)/],
+    ['a pruning schedule out of order', [], { PREFSEL_PRUNE: '{"schedule":[64,32]}' }, /PREFSEL_PRUNE.*schedule.1/],
+    ['pruning that is not on, off or JSON', ['--prune', 'yes'], {}, /--prune.*on, off or a JSON object/],
   ];
   it.each(bad)('Should stop on %s with a message that says what to fix', (_name, argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);

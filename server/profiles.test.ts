@@ -1,8 +1,8 @@
 /**
- * Profiles end to end through the proxy: the real app behind client keys, the real engine over the simulated upstream,
- * and the embedded PGlite store in a temp directory (restarted: profiles survive), plus two replicas sharing one
- * PostgreSQL server (concurrent feedback for one user loses nothing; skipped where PostgreSQL is not installed, failed
- * under CI).
+ * Profiles end to end through the proxy, choices and edits: the real app behind client keys, the real engine over the
+ * simulated upstream, and the embedded PGlite store in a temp directory (restarted: profiles survive), plus two
+ * replicas sharing one PostgreSQL server (concurrent feedback for one user loses nothing; skipped where PostgreSQL is
+ * not installed, failed under CI).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,17 @@ describe('profiles through the proxy (PGlite)', () => {
       expect(
         (await b('POST', '/chat/completions', { ...ask, user: 'alice' })).headers.get('x-prefsel-preference-source'),
       ).toBe('default');
+      // An edit through the proxy: both texts scored by the server's scorer, one more event on the same profile.
+      const edit = await a('POST', '/preferences/alice/feedback', {
+        type: 'edit',
+        original: 'Steep it.',
+        edited: 'Steep green tea at about 80 °C for two to three minutes; boiling water makes it bitter.',
+        messages: ask.messages,
+        feedback_id: 'fb-2',
+      });
+      expect(edit.status).toBe(200);
+      const edited = ((await edit.json()) as Json).profile;
+      expect(edited.feedback).toEqual({ choices: 1, edits: 1 });
       const bad = await a('POST', '/preferences/alice/feedback', { type: 'choice', response_id: json.id, chosen: 'x' });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as Json).error).toMatchObject({ type: 'invalid_request_error', param: 'chosen' });
@@ -74,8 +85,8 @@ describe('profiles through the proxy (PGlite)', () => {
       await server.close();
       server = await start();
       const again = (await (await client(server, 'key-a')('GET', '/preferences/alice')).json()) as Json;
-      expect(again.preference).toEqual(profile.preference);
-      expect(again.feedback.choices).toBe(1);
+      expect(again.preference).toEqual(edited.preference);
+      expect(again.feedback).toEqual({ choices: 1, edits: 1 });
       // The kept response survived too, and the feedback id still replays instead of applying twice.
       const replay = (await (
         await client(server, 'key-a')('POST', '/preferences/alice/feedback', feedback)

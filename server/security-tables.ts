@@ -84,6 +84,11 @@ export const LIMIT_ROWS: readonly LimitRow[] = [
   },
   { what: "`GET /v1/models`: the upstream's list (ms)", setting: 'modelsTimeoutMs', answer: '504 `upstream_timeout`' },
   {
+    what: 'Pruning: a candidate stream that sends nothing (ms)',
+    setting: 'streamStallMs',
+    answer: 'candidate dropped as failed, the round goes on',
+  },
+  {
     what: "A user's profile lookup on the request path (ms)",
     setting: 'profileLookupTimeoutMs',
     answer: 'served under the default preference, logged',
@@ -111,6 +116,8 @@ export const NOT_LIMITS: readonly ConfigKey[] = [
   'radiusDeg',
   'seed',
   'preference',
+  'prune',
+  'upstreamContinuousUsage',
   'apiKeys',
   'dataDir',
   'databaseUrl',

@@ -7,10 +7,16 @@ import { contentText, type ChatCompletionCreateParams, type CompletionUsage } fr
 import { generateReply, type Coverage, type Reply } from './text-model.js';
 import { countTokens } from './tokens.js';
 
-/** The simulated model's competence settings. */
+/** The simulated model's settings (competence, answer length, how much an opening predicts the rest). */
 export interface ReplyModel {
   coverage: Coverage;
   falloffDeg: number;
+  /** Multiplies the number of sentences; default 1. */
+  lengthScale?: number | undefined;
+  /** Correlation in [0, 1] between the latent quality of an answer's opening and of its rest; default 1. */
+  prefixInformativeness?: number | undefined;
+  /** Width of the per-answer latent on-topic rate (times temperature); default 0.2. */
+  qualitySpread?: number | undefined;
 }
 
 /** The reply for choice `choiceIndex` of a request body (client seed, temperature and token limit respected). */
@@ -22,6 +28,9 @@ export function replyToRequest(body: ChatCompletionCreateParams, model: ReplyMod
     maxTokens: body.max_completion_tokens ?? body.max_tokens,
     coverage: model.coverage,
     falloffDeg: model.falloffDeg,
+    lengthScale: model.lengthScale,
+    prefixInformativeness: model.prefixInformativeness,
+    qualitySpread: model.qualitySpread,
     choiceIndex,
   });
 }

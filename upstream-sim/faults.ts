@@ -2,7 +2,8 @@
  * @module faults
  * What the simulator can be told to do wrong, programmatically (`inject`) or per request (header `x-sim-fault`).
  * Header syntax: `status=429; retry-after=1; times=2; stall=5000; content=blank|tag|<text>;
- * break=hang|cut|truncate|garbage`. A header fault applies to
+ * break=hang|cut|truncate|garbage; drop-after=40; stall-after=40` (the last two act mid-stream, once that many
+ * completion tokens were sent). A header fault applies to
  * every request carrying it, or with `times=N` to the first N requests carrying that exact header value (so a client
  * that retries with the same header eventually gets through).
  */
@@ -23,6 +24,10 @@ export interface SimFault {
   body?: unknown;
   /** Answer 200 with exactly this assistant content, e.g. `''` or `'[INST]'` (degenerate candidates). */
   content?: string;
+  /** Streams only: close the connection abruptly after this many completion tokens (an upstream crash mid-answer). */
+  dropAfterTokens?: number;
+  /** Streams only: stop sending after this many completion tokens and keep the connection open (a hung upstream). */
+  stallAfterTokens?: number;
   /** Answer 200 and then break the answer this way (see `broken.ts`). */
   break?: Break;
   /** The route the fault applies to; default `chat` (`POST /v1/chat/completions`), or `models` (`GET /v1/models`). */
@@ -61,6 +66,8 @@ export function parseFaultHeader(value: string): SimFault {
     else if (key === 'retry-after') fault.retryAfterSeconds = n;
     else if (key === 'times') fault.times = n;
     else if (key === 'stall') fault.stallMs = n;
+    else if (key === 'drop-after') fault.dropAfterTokens = n;
+    else if (key === 'stall-after') fault.stallAfterTokens = n;
     else throw new Error(`x-sim-fault: unknown key "${key}"`);
   }
   return fault;

@@ -4,15 +4,17 @@
  * benchmarks. Start it with {@link startSimulatedUpstream}.
  */
 export { startSimulatedUpstream } from './server.js';
-export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions } from './server.js';
+export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions, SimulatedUpstreamStats } from './server.js';
 export { parseFaultHeader } from './faults.js';
 export type { SimFault } from './faults.js';
 export { CHAOS_KINDS } from './chaos.js';
 export type { ChaosKind, ChaosOptions } from './chaos.js';
 export { BREAKS } from './broken.js';
 export type { Break } from './broken.js';
-export { competenceAt, generateReply } from './text-model.js';
-export type { Coverage, Reply, ReplyOptions } from './text-model.js';
+export { competenceAt, generateReply, OPENING_SHARE } from './text-model.js';
+export type { Coverage, Reply, ReplyOptions, TrueAttributes } from './text-model.js';
+export { completionChunks } from './respond.js';
+export type { ChunkOptions, StreamPiece } from './respond.js';
 export { countTokens } from './tokens.js';
 export { replyToRequest, usageFor } from './completion.js';
 export type { ReplyModel } from './completion.js';

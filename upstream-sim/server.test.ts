@@ -185,6 +185,89 @@ describe('simulated upstream: latency model', () => {
   });
 });
 
+describe('simulated upstream: cancellation and token counters', () => {
+  /** Reads SSE chunks from a fetch body until `enough` content chunks arrived, then aborts the request. */
+  async function readThenAbort(url: string, body: unknown, enough: number): Promise<number> {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let seen = 0;
+    while (seen < enough) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      seen = (text.match(/"content":"[^"]/g) ?? []).length;
+    }
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    return seen;
+  }
+
+  it('an aborted stream stops generating: the simulator counts the abort and stops sending tokens', async () => {
+    const slow = await startSimulatedUpstream({ tokensPerSecond: 400, lengthScale: 8 });
+    try {
+      const body = { model: 'm', messages, stream: true, seed: 1 };
+      const full = await (
+        await fetch(`${slow.url}/chat/completions`, {
+          method: 'POST',
+          body: JSON.stringify({ ...body, stream: false }),
+        })
+      ).json();
+      const planned = full.usage.completion_tokens as number;
+      expect(planned).toBeGreaterThan(200);
+      slow.reset();
+      await readThenAbort(slow.url, body, 5);
+      await vi.waitFor(() => expect(slow.aborted).toBe(1));
+      const atAbort = slow.tokensSent;
+      // Time for many more chunks at 400 tok/s passes; none is generated once the client left.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(slow.tokensSent).toBe(atAbort);
+      expect(atAbort).toBeLessThan(planned / 2);
+      expect(slow.inFlight).toBe(0);
+      const stats = (await (await fetch(`${slow.url.replace(/\/v1$/, '')}/__sim/stats`)).json()) as Record<
+        string,
+        number
+      >;
+      expect(stats).toMatchObject({ aborted: 1, tokensSent: atAbort, inFlight: 0 });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('counts every token of complete answers, streamed or not', async () => {
+    const res = (await (await post({ model: 'm', messages, seed: 2 })).json()) as {
+      usage: { completion_tokens: number };
+    };
+    expect(sim.tokensSent).toBe(res.usage.completion_tokens);
+    await (await post({ model: 'm', messages, seed: 2, stream: true })).text();
+    expect(sim.tokensSent).toBe(2 * res.usage.completion_tokens);
+  });
+
+  it('continuous_usage_stats (vLLM): every chunk carries the usage so far', async () => {
+    const res = await post({
+      model: 'm',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true, continuous_usage_stats: true },
+    });
+    const chunks = (await res.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)) as { usage: { completion_tokens: number; prompt_tokens: number } | null });
+    const counts = chunks.map((c) => c.usage!.completion_tokens);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts[1]).toBeGreaterThan(0);
+    expect(counts.at(-1)).toBe(counts.at(-2));
+    expect(chunks.every((c) => c.usage!.prompt_tokens > 0)).toBe(true);
+  });
+});
+
 describe('simulated upstream: recording', () => {
   it('keeps no request history unless asked, and only the most recent `record` requests when asked', async () => {
     const quiet = await startSimulatedUpstream();

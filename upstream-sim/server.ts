@@ -33,6 +33,12 @@ export interface SimulatedUpstreamOptions {
   models?: string[];
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Multiplies the number of sentences per answer (long answers); default 1. */
+  lengthScale?: number;
+  /** Correlation in [0, 1] between the latent quality of an answer's opening and of its rest; default 1. */
+  prefixInformativeness?: number;
+  /** Width of the per-answer latent on-topic rate (times temperature); default 0.2. */
+  qualitySpread?: number;
   /**
    * Keep received requests in `received` (tests): `true` keeps the last {@link DEFAULT_RECORD_LIMIT}, a number keeps
    * that many. Off by default, so a long-running simulator holds no request history.
@@ -41,6 +47,18 @@ export interface SimulatedUpstreamOptions {
   record?: boolean | number;
   /** Random faults on chat requests at a steady rate (soak tests); injected and header faults take precedence. */
   chaos?: ChaosOptions;
+}
+
+/** The simulator's counters, also served as JSON on `GET /__sim/stats`. */
+export interface SimulatedUpstreamStats {
+  /** Requests received (any route). */
+  requests: number;
+  /** Requests whose client went away before the answer was complete. */
+  aborted: number;
+  /** Chat requests being worked on right now. */
+  inFlight: number;
+  /** Completion tokens actually written to clients (stream chunks as sent, JSON answers whole). */
+  tokensSent: number;
 }
 
 /** Requests `record: true` keeps (the oldest are dropped first). */
@@ -65,6 +83,10 @@ export interface SimulatedUpstream {
   readonly aborted: number;
   /** Chat requests being worked on right now. */
   readonly inFlight: number;
+  /** Completion tokens actually written to clients: an aborted stream stops counting where it stopped sending. */
+  readonly tokensSent: number;
+  /** All counters at once. */
+  stats(): SimulatedUpstreamStats;
   /** Faults chaos served so far, by kind (all zero without `chaos`). */
   chaosServed(): Record<ChaosKind, number>;
   /** Queues a fault for the next matching request(s). */
@@ -92,11 +114,22 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     coverage: options.coverage ?? { fromDeg: -90, toDeg: 90 },
     falloffDeg: options.falloffDeg ?? 25,
     models: options.models ?? ['prefsel-sim'],
+    lengthScale: options.lengthScale,
+    prefixInformativeness: options.prefixInformativeness,
+    qualitySpread: options.qualitySpread,
   };
   const recordLimit =
     options.record === true ? DEFAULT_RECORD_LIMIT : typeof options.record === 'number' ? options.record : 0;
-  const state = { received: [] as RecordedRequest[], aborted: 0, inFlight: 0, counter: 0 };
+  const state = { received: [] as RecordedRequest[], requests: 0, aborted: 0, inFlight: 0, counter: 0, tokensSent: 0 };
+  const stats = (): SimulatedUpstreamStats => ({
+    requests: state.requests,
+    aborted: state.aborted,
+    inFlight: state.inFlight,
+    tokensSent: state.tokensSent,
+  });
   const faults = new FaultQueue();
+  /** Answers the simulator broke off itself (a `dropAfterTokens` fault): not counted as aborted by the client. */
+  const dropped = new WeakSet<ServerResponse>();
   const chaos = new Chaos(options.chaos ?? { rate: 0 });
 
   const server = createServer((req, res) => {
@@ -118,12 +151,17 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
     );
+    state.requests++;
     if (recordLimit > 0) {
       state.received.push({ method: req.method ?? 'GET', path, headers, body });
       if (state.received.length > recordLimit) state.received.shift();
     }
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, { status: 401, message: 'Incorrect API key provided.' });
+    }
+    if (req.method === 'GET' && path === '/__sim/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()));
+      return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
       const fault = faults.take(undefined, headers['x-sim-fault'], 'models');
@@ -142,7 +180,7 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     const gone = new AbortController();
     res.on('close', () => {
       state.inFlight--;
-      if (!res.writableEnded) {
+      if (!res.writableEnded && !dropped.has(res)) {
         state.aborted++;
         gone.abort();
       }
@@ -180,13 +218,30 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
         return await sendBroken(res, fault.break, broken);
       }
       if (body.stream) {
-        const pace = (piece: string) => sleep(tokenMs(countTokens(piece)), signal);
-        const includeUsage = body.stream_options?.include_usage === true;
-        await streamCompletion(res, { identity, replies, usage, includeUsage, pace });
+        let streamed = 0;
+        const started = performance.now();
+        const streamOptions = body.stream_options;
+        await streamCompletion(res, {
+          identity,
+          replies,
+          usage,
+          includeUsage: streamOptions?.include_usage === true,
+          continuousUsage: streamOptions?.continuous_usage_stats === true,
+          pace: async (tokens) => {
+            // Paced against the clock, not chunk by chunk: timer and write overheads must not slow the model down.
+            await sleep(Math.max(0, started + tokenMs(streamed + tokens) - performance.now()), signal);
+            await midStreamFault(res, { fault, sent: streamed, signal });
+          },
+          onSent: (tokens) => {
+            streamed += tokens;
+            state.tokensSent += tokens;
+          },
+        });
         return;
       }
       await sleep(tokenMs(usage.completion_tokens), signal);
       sendCompletion(res, { identity, replies, usage });
+      state.tokensSent += usage.completion_tokens;
     } catch (err) {
       if (signal.aborted) return; // the client left; stop working, nothing to send
       throw err;
@@ -199,9 +254,35 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
   ): Reply {
     if (ctx.fault?.content !== undefined) {
       const content = ctx.fault.content;
-      return { content, finishReason: 'stop', completionTokens: countTokens(content), angleDeg: 0, competence: 1 };
+      const completionTokens = countTokens(content);
+      return {
+        content,
+        finishReason: 'stop',
+        completionTokens,
+        angleDeg: 0,
+        competence: 1,
+        truth: { helpfulness: 0, verbosity: 0 },
+      };
     }
     return replyToRequest(body, config, ctx.choiceIndex);
+  }
+
+  /** Mid-stream faults: drop the connection, or hang until the client leaves. */
+  async function midStreamFault(
+    res: ServerResponse,
+    ctx: { fault: SimFault | undefined; sent: number; signal: AbortSignal },
+  ): Promise<void> {
+    const { fault, sent, signal } = ctx;
+    if (fault?.dropAfterTokens !== undefined && sent >= fault.dropAfterTokens) {
+      dropped.add(res);
+      // What was written still reaches the client; then the connection ends without the stream's terminator.
+      if (res.socket) res.socket.destroySoon();
+      else res.destroy();
+      throw new DOMException('dropped', 'AbortError');
+    }
+    if (fault?.stallAfterTokens !== undefined && sent >= fault.stallAfterTokens) {
+      await sleep(2 ** 31 - 1, signal);
+    }
   }
 
   function sendModels(res: ServerResponse): void {
@@ -246,11 +327,17 @@ export async function startSimulatedUpstream(options: SimulatedUpstreamOptions =
     get inFlight() {
       return state.inFlight;
     },
+    get tokensSent() {
+      return state.tokensSent;
+    },
+    stats,
     chaosServed: () => chaos.served(),
     inject: (fault) => faults.inject(fault),
     reset() {
       state.received.length = 0;
+      state.requests = 0;
       state.aborted = 0;
+      state.tokensSent = 0;
       faults.clear();
     },
     close: () =>

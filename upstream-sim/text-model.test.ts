@@ -143,3 +143,76 @@ describe('tokens', () => {
     expect(truncateTokens('a b c d', 2)).toEqual({ text: 'a b', truncated: true });
   });
 });
+
+describe('generateReply: length, prefix informativeness and true attributes', () => {
+  const coverage = { fromDeg: -90, toDeg: 90 };
+  const reply = (
+    seed: number,
+    extra: { lengthScale?: number; prefixInformativeness?: number; qualitySpread?: number } = {},
+  ) =>
+    generateReply({
+      messages: ask({ h: 87, v: 50, question: QUESTIONS[seed % QUESTIONS.length]!, seed }),
+      seed,
+      temperature: 1,
+      coverage,
+      falloffDeg: 25,
+      ...extra,
+    });
+
+  it('lengthScale multiplies the length', () => {
+    const tokens = (scale: number) =>
+      Array.from({ length: 40 }, (_, s) => reply(s, { lengthScale: scale }).completionTokens).reduce((a, b) => a + b);
+    expect(tokens(6) / tokens(1)).toBeGreaterThan(4.5);
+  });
+
+  it('true attributes: helpfulness is the share of fresh on-topic tokens, verbosity grows with length', () => {
+    const r = reply(3, { lengthScale: 4 });
+    expect(r.truth.helpfulness).toBeGreaterThan(0);
+    expect(r.truth.helpfulness).toBeLessThanOrEqual(100);
+    expect(r.truth.verbosity).toBeCloseTo((100 * Math.log(1 + r.completionTokens)) / Math.log(2049), 6);
+    // A cut answer is judged as delivered.
+    const cut = generateReply({
+      ...{ messages: ask({ h: 87, v: 50, question: QUESTIONS[0]!, seed: 3 }) },
+      seed: 3,
+      temperature: 1,
+      coverage,
+      falloffDeg: 25,
+      lengthScale: 4,
+      maxTokens: 10,
+    });
+    expect(cut.truth.verbosity).toBeLessThan(r.truth.verbosity);
+  });
+
+  it('prefixInformativeness: how much an opening predicts the rest is a setting', () => {
+    // Correlation, over many answers, between the on-topic share of the opening and the truth of the whole.
+    const correlation = (rho: number): number => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (let seed = 0; seed < 400; seed++) {
+        const r = reply(seed, { lengthScale: 6, qualitySpread: 0.8, prefixInformativeness: rho });
+        const opening = r.content
+          .split(/(?<=\.)\s+/)
+          .slice(0, 8)
+          .join(' ');
+        xs.push(relevance(opening, QUESTIONS[seed % QUESTIONS.length]!));
+        ys.push(r.truth.helpfulness);
+      }
+      const mx = xs.reduce((a, b) => a + b) / xs.length;
+      const my = ys.reduce((a, b) => a + b) / ys.length;
+      let sxy = 0;
+      let sxx = 0;
+      let syy = 0;
+      xs.forEach((x, i) => {
+        sxy += (x - mx) * (ys[i]! - my);
+        sxx += (x - mx) ** 2;
+        syy += (ys[i]! - my) ** 2;
+      });
+      return sxy / Math.sqrt(sxx * syy);
+    };
+    const informative = correlation(1);
+    const uninformative = correlation(0);
+    expect(informative).toBeGreaterThan(uninformative + 0.1);
+    // The opening's own sentences still count toward the whole, so even ρ = 0 is not pure noise.
+    expect(uninformative).toBeGreaterThan(0);
+  });
+});

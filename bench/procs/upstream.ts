@@ -1,7 +1,8 @@
 /**
  * Child-process entry: the simulated OpenAI upstream for load benchmarks. argv[2] is a JSON
  * `SimulatedUpstreamOptions`; prints `READY {"port","url","options"}` on stderr once listening. It keeps no request
- * history (recording is opt-in, for tests), so a long load does not grow it.
+ * history (recording is opt-in, for tests), so a long load does not grow it; its counters
+ * (aborted streams, tokens sent) are read over HTTP on `GET /__sim/stats`.
  */
 import { startSimulatedUpstream, type SimulatedUpstreamOptions } from '../../upstream-sim/index.js';
 

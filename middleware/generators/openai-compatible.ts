@@ -43,6 +43,13 @@ export interface OpenAICompatibleGeneratorOptions {
    * @default []
    */
   forwardParams?: readonly string[];
+  /**
+   * The upstream is vLLM (or another server that accepts `stream_options.continuous_usage_stats`): streams that ask
+   * for usage get it on every chunk, so a stream cancelled by pruning is still billed from the upstream's own count.
+   * Off by default: OpenAI rejects the unknown field.
+   * @default false
+   */
+  continuousUsageStats?: boolean;
 }
 
 /**
@@ -118,7 +125,12 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     },
 
     async *stream(params, callOptions = {}) {
-      const request = args({ ...params, stream: true });
+      const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
+      const request = args(
+        usage
+          ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
+          : { ...params, stream: true },
+      );
       // Our own controller: hf only releases the reader lock when the consumer stops, so aborting is what closes the socket.
       const controller = new AbortController();
       const onAbort = () => controller.abort(callOptions.signal?.reason);

@@ -15,6 +15,7 @@ export const REQUEST_HEADERS = {
   radius: 'x-selection-radius-deg',
   neighbourhood: 'x-selection-neighbourhood',
   seed: 'x-selection-seed',
+  prune: 'x-selection-prune',
   returnCandidates: 'x-selection-return-candidates',
 } as const;
 
@@ -25,6 +26,10 @@ export const REPORT_HEADERS = {
   failed: 'x-selection-failed',
   chosen: 'x-selection-chosen',
   score: 'x-selection-score',
+  /** Pruned selections: candidates cut before they finished. */
+  pruned: 'x-selection-pruned',
+  /** Early-streamed answers: the decision point (completion tokens) at which the answer was committed. */
+  committedAt: 'x-selection-committed-at-tokens',
 } as const;
 
 /** Header name (as documented) for each `selection` field that has a header form. */
@@ -34,6 +39,7 @@ const SELECTION_HEADERS = [
   [REQUEST_HEADERS.radius, 'radius_deg'],
   [REQUEST_HEADERS.neighbourhood, 'neighbourhood'],
   [REQUEST_HEADERS.seed, 'seed'],
+  [REQUEST_HEADERS.prune, 'prune'],
   [REQUEST_HEADERS.returnCandidates, 'return_candidates'],
 ] as const;
 

@@ -4,7 +4,14 @@
  * and, with `return_candidates: true`, the top-level `selection` object that lists every candidate.
  */
 import type { CompletionUsage } from '../../core/openai.js';
-import type { CandidateReport, Direction, DirectionSource, Selection, StrategyName } from '../../core/types.js';
+import type {
+  CandidateReport,
+  Direction,
+  DirectionSource,
+  PruningReport,
+  Selection,
+  StrategyName,
+} from '../../core/types.js';
 import { REPORT_HEADERS } from './headers.js';
 
 /** A direction on the wire. */
@@ -33,6 +40,27 @@ export interface CandidateReportJson {
   usage: CompletionUsage | null;
   latency_ms: number;
   error: { message: string; status: number | null } | null;
+  /** Pruned selections only: completion tokens prefsel counted for this candidate. */
+  completion_tokens?: number;
+  /** Pruned selections only: `upstream` (its own usage report) or `counted` (a cancelled stream loses it). */
+  usage_source?: 'upstream' | 'counted' | null;
+  /** Pruned selections only: its partial score at each decision point it took part in. */
+  partial_scores?: Array<{ round: number; tokens: number; finished: boolean; projection: number; at_ms: number }>;
+  /** Pruned candidates: the decision point, token count and partial score at which it was cut. */
+  pruned?: { round: number; tokens: number; projection: number; at_ms: number } | null;
+}
+
+/** What pruning did, on the wire. */
+export interface PruningReportJson {
+  schedule: number[];
+  keep_fraction: number;
+  min_keep: number;
+  decisive_lead: number | null;
+  rounds: Array<{ round: number; tokens: number; at_ms: number; live: number[]; kept: number[]; pruned: number[] }>;
+  /** The candidate streamed live before it finished, and when. */
+  committed: { index: number; reason: 'last' | 'lead'; at_ms: number; tokens: number } | null;
+  /** Completion tokens of every candidate, the part counted locally, and the estimated saving. */
+  tokens: { completion: number; counted: number; saved_estimate: number };
 }
 
 /** The `selection` object of a response. */
@@ -44,6 +72,8 @@ export interface SelectionReport {
   chosen: number;
   candidates: CandidateReportJson[];
   timings: { generation_ms: number; scoring_ms: number; total_ms: number };
+  /** Present when progressive pruning ran. */
+  pruning?: PruningReportJson;
 }
 
 const round = (x: number, digits = 6) => Number(x.toFixed(digits));
@@ -71,6 +101,46 @@ function candidate(c: CandidateReport): CandidateReportJson {
     usage: c.usage ?? null,
     latency_ms: Math.round(c.latencyMs),
     error: c.error ?? null,
+    ...(c.completionTokens === undefined
+      ? {}
+      : {
+          completion_tokens: c.completionTokens,
+          usage_source: c.usageSource ?? null,
+          partial_scores: (c.partials ?? []).map((p) => ({
+            round: p.round,
+            tokens: p.tokens,
+            finished: p.finished,
+            projection: round(p.projection),
+            at_ms: Math.round(p.atMs),
+          })),
+          pruned: c.pruned
+            ? {
+                round: c.pruned.round,
+                tokens: c.pruned.tokens,
+                projection: round(c.pruned.projection),
+                at_ms: Math.round(c.pruned.atMs),
+              }
+            : null,
+        }),
+  };
+}
+
+function pruningJson(p: PruningReport): PruningReportJson {
+  return {
+    schedule: p.schedule,
+    keep_fraction: p.keepFraction,
+    min_keep: p.minKeep,
+    decisive_lead: p.decisiveLead,
+    rounds: p.rounds.map(({ atMs, ...r }) => ({ ...r, at_ms: Math.round(atMs) })),
+    committed: p.committed
+      ? {
+          index: p.committed.index,
+          reason: p.committed.reason,
+          at_ms: Math.round(p.committed.atMs),
+          tokens: p.committed.tokens,
+        }
+      : null,
+    tokens: { completion: p.tokens.completion, counted: p.tokens.counted, saved_estimate: p.tokens.savedEstimate },
   };
 }
 
@@ -88,6 +158,7 @@ export function selectionReport(selection: Selection): SelectionReport {
       scoring_ms: Math.round(t.scoringMs),
       total_ms: Math.round(t.totalMs),
     },
+    ...(selection.pruning ? { pruning: pruningJson(selection.pruning) } : {}),
   };
 }
 
@@ -106,5 +177,7 @@ export function reportHeaders(selection: Selection): Record<string, string> {
     'server-timing': `generation;dur=${t.generationMs.toFixed(1)}, scoring;dur=${t.scoringMs.toFixed(1)}, total;dur=${t.totalMs.toFixed(1)}`,
   };
   if (selection.chosen.projection !== undefined) headers[REPORT_HEADERS.score] = selection.chosen.projection.toFixed(6);
+  if (selection.pruning)
+    headers[REPORT_HEADERS.pruned] = String(selection.candidates.filter((c) => c.status === 'pruned').length);
   return headers;
 }

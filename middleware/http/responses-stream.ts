@@ -5,11 +5,13 @@
  * item and its text part opening, `response.output_text.delta` per piece, then the closing events and
  * `response.completed` (or `response.incomplete`) with usage — or, on a failure, `error` and `response.failed`.
  * It does not care where the text comes from: {@link replaySelection} feeds it a finished selection,
- * {@link relayChunks} a live chat-completions stream (strategy `none` today; early-streamed candidates later).
+ * {@link relayChunks} a live chat-completions stream (strategy `none`), {@link liveSelection} a candidate pruning
+ * committed to while it is still being generated (early streaming).
  */
 import { UpstreamError } from '../../core/errors.js';
 import type { ChatCompletionChunk, CompletionUsage, FinishReason } from '../../core/openai.js';
 import type { ResponseError, ResponseOutputText, ResponseStreamEvent } from '../../core/openai-responses.js';
+import type { EarlyWinner } from '../../core/selector.js';
 import type { Selection } from '../../core/types.js';
 import { errorBody, errorStatus } from './errors.js';
 import type { SelectionReport } from './report.js';
@@ -166,6 +168,30 @@ export function* replaySelection(
     finishReason: selection.chosen.finishReason,
     usage: selection.usage,
     ...(options.report ? { report: options.report } : {}),
+  });
+}
+
+/**
+ * Early streaming: the committed candidate's text so far (in small pieces), then each piece as it is generated; the
+ * closing events, with usage over every candidate and the report, once the selection is complete.
+ */
+export async function* liveSelection(
+  writer: ResponseEventWriter,
+  winner: EarlyWinner,
+  selection: Promise<Selection>,
+  options: { chunkChars: number; report?: (selection: Selection) => SelectionReport },
+): AsyncGenerator<string> {
+  yield* writer.start();
+  let first = true;
+  for await (const piece of winner.content) {
+    for (const part of first ? splitText(piece, options.chunkChars) : [piece]) yield* writer.delta(part);
+    first = false;
+  }
+  const done = await selection;
+  yield* writer.finish({
+    finishReason: done.chosen.finishReason,
+    usage: done.usage,
+    ...(options.report ? { report: options.report(done) } : {}),
   });
 }
 

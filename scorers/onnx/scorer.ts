@@ -119,9 +119,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const files = await readModelFiles(dir);
   const spec = resolveModelSpec(files, options.maxLength);
   // The calling thread only tokenizes for `encode()`, on first use; `score()` and `prepare()` use the workers.
+  // Pruning's `countTokens` too, one stream chunk (a token or a few) at a time: small work, on first use.
+  let here: ReturnType<typeof loadTokenizer> | undefined;
+  const tokenizerHere = () => (here ??= loadTokenizer(files));
   let inThread: ((input: ScoreInput) => EncodedInput) | undefined;
   const encodeOne = (input: ScoreInput): EncodedInput => {
-    inThread ??= createInputEncoder({ tokenizer: loadTokenizer(files), input: spec.input, maxLength: spec.maxLength });
+    inThread ??= createInputEncoder({ tokenizer: tokenizerHere(), input: spec.input, maxLength: spec.maxLength });
     return inThread(input);
   };
   const logger = options.logger ?? console;
@@ -235,6 +238,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       return pool.stats;
     },
     encode: encodeOne,
+    countTokens: (text: string) => tokenizerHere().tokenizer.encode(text, { add_special_tokens: false }).ids.length,
     async prepare(messages, callOptions: CallOptions = {}): Promise<PreparedPrompt> {
       if (closed) throw new ScorerError('The scorer is closed', { unavailable: true });
       callOptions.signal?.throwIfAborted();

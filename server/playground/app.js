@@ -12,6 +12,7 @@ import {
 import { prefersZoom, renderPlot } from './plot.js';
 import { wireProfile } from './profile.js';
 import { describeDirection, describeSource, fmtMs, normalizeSelection, pickAxes } from './report.js';
+import { renderTimeline } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const STRATEGY_NAMES = { rps: 'RPS', best_of_n: 'Best-of-N', none: 'None' };
@@ -57,6 +58,7 @@ function requestBody(prompt, preference) {
       return_candidates: true,
     },
   };
+  if (body.selection.strategy !== 'none') body.selection.prune = $('prune').checked;
   const maxTokens = Number($('max-tokens').value);
   if (maxTokens > 0) body.max_tokens = maxTokens;
   return body;
@@ -73,7 +75,7 @@ async function send() {
   const body = requestBody(prompt, preference);
   // Stale results next to a new request would mislead; they go until the new answer arrives.
   state.report = null;
-  for (const id of ['answer', 'plot-card', 'list-card', 'details']) $(id).hidden = true;
+  for (const id of ['answer', 'plot-card', 'timeline-card', 'list-card', 'details']) $(id).hidden = true;
   state.controller = new AbortController();
   setBusy(true);
   const { strategy, k } = body.selection;
@@ -176,6 +178,17 @@ function render(json, roundTripMs, requestedK) {
               .join(' · ')
           : '–',
       ],
+      [
+        'Pruning',
+        report?.pruning
+          ? [
+              `≈${report.pruning.tokens.savedEstimate} tokens saved`,
+              report.pruning.committed
+                ? `streamed from ${report.pruning.committed.tokens} tokens (${fmtMs(report.pruning.committed.atMs)})`
+                : 'no early commit',
+            ]
+          : undefined,
+      ],
     ],
     true,
   );
@@ -187,6 +200,7 @@ function render(json, roundTripMs, requestedK) {
     fillAxisSelects();
     // Nothing to plot without scores (strategy none passes the upstream's answer through unscored).
     if (report.candidates.some((c) => c.scores)) drawPlot();
+    drawTimeline();
     drawList();
   }
   // Every selecting strategy makes k candidates; say so should a report ever hold fewer.
@@ -217,6 +231,12 @@ function drawPlot() {
   $('plot-card').hidden = false;
   const opts = { axes: state.axes, zoom: $('zoom').checked, selected: state.selected, onPoint };
   $('plot-caption').textContent = renderPlot($('plot'), state.report, opts).caption;
+}
+
+function drawTimeline() {
+  const caption = renderTimeline($('timeline'), state.report);
+  $('timeline-card').hidden = caption === null;
+  if (caption !== null) $('timeline-caption').textContent = caption;
 }
 
 function drawList() {
@@ -283,6 +303,12 @@ function select(c, fromList) {
     ['Latency', fmtMs(c.latencyMs)],
     ['Tokens', c.usage ? `${c.usage.prompt_tokens} in · ${c.usage.completion_tokens} out` : null],
     ['Finish', c.finishReason],
+    [
+      'Cut',
+      c.pruned
+        ? `at ${c.pruned.tokens} tokens (${fmtMs(c.pruned.atMs)}), partial score ${fmt(c.pruned.projection, 3)}`
+        : null,
+    ],
   ]);
   $('details-text').textContent = c.text || '(no text)';
   $('details').hidden = false;

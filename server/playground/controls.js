@@ -147,6 +147,7 @@ export async function loadInfo() {
     const d = info.defaults ?? {};
     if (d.k) $('k').value = String(d.k);
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);
+    if (typeof d.prune === 'boolean') $('prune').checked = d.prune;
     const radio = document.querySelector(`input[name="strategy"][value="${d.strategy}"]`);
     if (radio) radio.checked = true;
   } catch {

@@ -192,4 +192,39 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
     expect(await page.textContent('#status')).toContain('HTTP 400');
     await page.screenshot({ path: join(OUT, 'playground-error.png') });
   });
+
+  it('Should show the pruning timeline: when each candidate was cut and at what partial score', async () => {
+    // A server that prunes by default, early enough for the simulator's short answers (25–120 tokens).
+    const loaded = loadConfig(['--port', '0', '--prune', '{"schedule":[8,16]}'], {});
+    if (loaded.help) throw new Error('unexpected --help');
+    const pruning = await compose(loaded.config, { logger: pino({ level: 'silent' }) });
+    const local = await new Promise<ServerType>((ready) => {
+      const s = serve({ fetch: pruning.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
+    });
+    try {
+      await page.goto(`http://127.0.0.1:${(local.address() as AddressInfo).port}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.isChecked('#prune')).toBe(true);
+      await page.fill('#prompt', 'How do I keep a sourdough starter alive?');
+      await page.fill('#k', '6');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions'));
+      await page.click('#send');
+      const selection = ((await (await answered).json()) as { selection: WireSelection & { pruning: unknown } })
+        .selection;
+      await page.waitForSelector('#timeline-card:not([hidden])');
+      const cut = selection.candidates.filter((c) => c.status === 'pruned');
+      expect(cut.length).toBeGreaterThan(0);
+      expect(await page.locator('#timeline li').count()).toBe(selection.candidates.length);
+      expect(await page.locator('#timeline li.tl-pruned').count()).toBe(cut.length);
+      const story = await page.textContent('#timeline');
+      expect(story).toMatch(/cut at the (8|16)-token decision \(\d+ tokens, [\d.]+ m?s\), partial score -?\d/);
+      expect(await page.textContent('#timeline-caption')).toMatch(/^Decision points 8 tok: 6→3/);
+      expect(await page.locator('#cands .st-pruned').count()).toBe(cut.length);
+      await page.screenshot({ path: join(OUT, 'playground-pruning.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await new Promise((done) => local.close(done));
+      await pruning.close();
+    }
+  });
 });

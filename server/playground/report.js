@@ -32,7 +32,7 @@ function textOf(c) {
 /**
  * @param {object} sel the response's top-level `selection`
  * @returns {{ strategy: string, attributes: string[], target: object | null, candidates: object[], usage: object,
- *   timings: { generationMs?: number, scoringMs?: number, totalMs?: number } }}
+ *   timings: { generationMs?: number, scoringMs?: number, totalMs?: number }, pruning: object | null }}
  */
 export function normalizeSelection(sel) {
   const target0 = pick(sel, 'target');
@@ -53,8 +53,18 @@ export function normalizeSelection(sel) {
       latencyMs: pick(c, 'latencyMs', 'latency_ms'),
       finishReason: pick(c, 'finishReason', 'finish_reason'),
       error: c.error,
+      completionTokens: pick(c, 'completionTokens', 'completion_tokens'),
+      partials: (pick(c, 'partials', 'partial_scores') ?? []).map((p) => ({
+        round: p.round,
+        tokens: p.tokens,
+        finished: p.finished,
+        projection: p.projection,
+        atMs: pick(p, 'atMs', 'at_ms'),
+      })),
+      pruned: c.pruned ? { ...c.pruned, atMs: pick(c.pruned, 'atMs', 'at_ms') } : null,
     };
   });
+  const pr = pick(sel, 'pruning');
   const t = pick(sel, 'timings') ?? {};
   return {
     strategy: pick(sel, 'strategy') ?? 'rps',
@@ -67,6 +77,18 @@ export function normalizeSelection(sel) {
       scoringMs: pick(t, 'scoringMs', 'scoring_ms'),
       totalMs: pick(t, 'totalMs', 'total_ms'),
     },
+    pruning: pr
+      ? {
+          schedule: pr.schedule ?? [],
+          rounds: (pr.rounds ?? []).map((r) => ({ ...r, atMs: pick(r, 'atMs', 'at_ms') })),
+          committed: pr.committed ? { ...pr.committed, atMs: pick(pr.committed, 'atMs', 'at_ms') } : null,
+          tokens: {
+            completion: pr.tokens?.completion,
+            counted: pr.tokens?.counted,
+            savedEstimate: pick(pr.tokens, 'savedEstimate', 'saved_estimate'),
+          },
+        }
+      : null,
   };
 }
 

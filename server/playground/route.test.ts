@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { SelectorDefaults } from '../../core/selector.js';
 import { playgroundRoutes } from './route.js';
 
-const defaults = { strategy: 'rps', k: 5, radius_deg: 30 } as SelectorDefaults;
+const defaults = { strategy: 'rps', k: 5, radius_deg: 30, prune: false } as SelectorDefaults;
 const selector = {
   attributes: ['helpfulness', 'verbosity', 'coherence'],
   angleAttributes: ['coherence', 'helpfulness'] as const,
@@ -43,6 +43,7 @@ describe('playgroundRoutes', () => {
       '/playground/plot.js',
       '/playground/profile.js',
       '/playground/report.js',
+      '/playground/timeline.js',
     ]);
   });
 
@@ -57,7 +58,7 @@ describe('playgroundRoutes', () => {
     expect(await res.json()).toEqual({
       attributes: ['helpfulness', 'verbosity', 'coherence'],
       angleAttributes: ['coherence', 'helpfulness'],
-      defaults: { strategy: 'rps', k: 5, radius_deg: 30 },
+      defaults: { strategy: 'rps', k: 5, radius_deg: 30, prune: false },
       // The selector's maxK caps k; radius is the engine's (0, 90], so no control can offer a refused 0.
       limits: { k: { min: 1, max: 12, integer: true }, radius_deg: { min: 0, max: 90, minExclusive: true } },
       grid: { fromDeg: -40, toDeg: 40, stepDeg: 5 },

@@ -19,7 +19,8 @@ export interface PlaygroundInfo {
   /** The two attributes `{ angle_deg }` refers to (x, y of the dial). */
   angleAttributes: readonly [string, string];
   /** Server-wide defaults the controls start from. */
-  defaults: { strategy: string; k: number; radius_deg: number };
+  /** `prune` is on when the server prunes by default (its settings object, or `true`). */
+  defaults: { strategy: string; k: number; radius_deg: number; prune: boolean };
   /** The engine's own bounds, so a control can never offer a value the server refuses. */
   limits: { k: Bound; radius_deg: Bound };
   /** The authors' grid of plane angles (the default neighbourhood), drawn as a band on the dial. */
@@ -43,6 +44,7 @@ const ASSETS = {
   '/playground/plot.js': { file: 'plot.js', type: 'text/javascript; charset=utf-8' },
   '/playground/profile.js': { file: 'profile.js', type: 'text/javascript; charset=utf-8' },
   '/playground/report.js': { file: 'report.js', type: 'text/javascript; charset=utf-8' },
+  '/playground/timeline.js': { file: 'timeline.js', type: 'text/javascript; charset=utf-8' },
   '/playground/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 } as const;
 
@@ -80,6 +82,7 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
       strategy: selector.defaults.strategy,
       k: selector.defaults.k,
       radius_deg: selector.defaults.radius_deg,
+      prune: selector.defaults.prune !== false,
     },
     limits: {
       k: { ...SELECTION_BOUNDS.k, max: selector.limits.maxK },
@@ -90,7 +93,7 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
 }
 
 /**
- * Routes of the playground: `GET /` (the page), `GET /playground/{app,controls,plot,report}.js`, `GET /playground/style.css` and
+ * Routes of the playground: `GET /` (the page), `GET /playground/{app,controls,plot,report,timeline}.js`, `GET /playground/style.css` and
  * `GET /playground/info.json` (attributes and defaults, 404 when no selector was given). Files are read once, here.
  *
  * @param {PlaygroundOptions} [options]

@@ -1,0 +1,168 @@
+/**
+ * @module pruning-latency
+ * Time to first token, total latency and upstream tokens over real HTTP: the simulated upstream (child process,
+ * paced streams) behind prefsel (child process, `server/compose.ts`, reference reward model), one streaming client.
+ * Each round sends the same prompt and seed as a single call (strategy `none`, streamed through), full RPS and pruned
+ * RPS (early streaming), back to back, so ratios pair requests from the same moment. Upstream tokens are the
+ * simulator's own count of completion tokens it wrote (`/__sim/stats`), cancelled streams' overshoot included.
+ */
+import type { PruneOptions } from '../core/types.js';
+import { stopAll, type ChildServer } from './procs.js';
+import { promptSet } from './prompts.js';
+import { LENGTHS, type LengthName } from './pruning-quality.js';
+import { startPrefsel, startUpstream } from './servers.js';
+import { median, ratio, spread, type Spread } from './stats.js';
+
+/** Options of {@link runLatency}. */
+export interface LatencyOptions {
+  ks: number[];
+  lengths: LengthName[];
+  rounds: number;
+  upstream: { ttftMs: number; tokensPerSecond: number };
+  coverage: { fromDeg: number; toDeg: number };
+  angleDeg: number;
+  rho: number;
+  qualitySpread: number;
+  prune: PruneOptions;
+}
+
+/** The three ways a request is served. */
+export type Variant = 'single' | 'full' | 'pruned';
+
+/** Figures of one (k, length, variant). */
+export interface LatencyCell {
+  k: number;
+  length: LengthName;
+  variant: Variant;
+  ttftMs: Spread;
+  totalMs: Spread;
+  /** Completion tokens the upstream wrote per request. */
+  upstreamTokens: Spread;
+  /** This variant over full RPS in the same round (medians over rounds). */
+  ttftVsFull: number;
+  totalVsFull: number;
+  /** This variant over the single call in the same round. */
+  ttftVsSingle: number;
+  totalVsSingle: number;
+}
+
+interface Sample {
+  ttftMs: number;
+  totalMs: number;
+  tokens: number;
+}
+
+/** Streams one request; TTFT is the first chunk carrying content. */
+async function streamOnce(url: string, body: unknown): Promise<{ ttftMs: number; totalMs: number }> {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok || !res.body) throw new Error(`prefsel answered ${res.status}: ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let ttftMs = Number.NaN;
+  let buffer = '';
+  const reader = res.body.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    buffer += decoder.decode(next.value, { stream: true });
+    if (Number.isNaN(ttftMs) && /"content":"[^"]/.test(buffer)) ttftMs = performance.now() - started;
+    if (buffer.includes('"error"')) throw new Error(`stream error: ${buffer.slice(-300)}`);
+    buffer = buffer.slice(-200);
+  }
+  return { ttftMs, totalMs: performance.now() - started };
+}
+
+async function simStats(upstream: ChildServer): Promise<{ tokensSent: number; inFlight: number }> {
+  const res = await fetch(`${upstream.url}/__sim/stats`);
+  return (await res.json()) as { tokensSent: number; inFlight: number };
+}
+
+/** Tokens the upstream wrote for one request, read once its cancelled streams have closed. */
+async function measured(upstream: ChildServer, run: () => Promise<{ ttftMs: number; totalMs: number }>) {
+  const before = (await simStats(upstream)).tokensSent;
+  const timing = await run();
+  let after = await simStats(upstream);
+  for (let i = 0; i < 50 && after.inFlight > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    after = await simStats(upstream);
+  }
+  return { ...timing, tokens: after.tokensSent - before };
+}
+
+/** Runs the latency part: per length, one upstream and one prefsel; per k, `rounds` rounds of the three variants. */
+export async function runLatency(opts: LatencyOptions, log: (line: string) => void): Promise<LatencyCell[]> {
+  const cells: LatencyCell[] = [];
+  for (const length of opts.lengths) {
+    const servers: ChildServer[] = [];
+    try {
+      const upstream = await startUpstream({
+        ...opts.upstream,
+        coverage: opts.coverage,
+        lengthScale: LENGTHS[length].lengthScale,
+        prefixInformativeness: opts.rho,
+        qualitySpread: opts.qualitySpread,
+      });
+      servers.push(upstream);
+      const prefsel = await startPrefsel({
+        upstreamBaseUrl: `${upstream.url}/v1`,
+        strategy: 'rps',
+        scorer: 'reference',
+        maxConcurrentUpstream: 256,
+      });
+      servers.push(prefsel);
+      const url = `${prefsel.url}/v1/chat/completions`;
+      const prompts = promptSet(opts.rounds + 1);
+      const selection: Record<Variant, (k: number) => Record<string, unknown>> = {
+        single: () => ({ strategy: 'none' }),
+        full: (k) => ({ strategy: 'rps', k, prune: false }),
+        pruned: (k) => ({ strategy: 'rps', k, prune: opts.prune }),
+      };
+      const bodyFor = (round: number, k: number, variant: Variant) => ({
+        model: 'simulated',
+        messages: [{ role: 'user', content: prompts[round]!.content }],
+        max_tokens: LENGTHS[length].maxTokens,
+        seed: 1000 + round,
+        stream: true,
+        preference: { angle_deg: opts.angleDeg },
+        selection: selection[variant](k),
+      });
+      // Warm-up (not recorded): the scorer's first batches and the HTTP connections.
+      await streamOnce(url, bodyFor(opts.rounds, Math.min(...opts.ks), 'pruned'));
+      for (const k of opts.ks) {
+        const samples: Record<Variant, Sample[]> = { single: [], full: [], pruned: [] };
+        const order: Variant[] = ['single', 'full', 'pruned'];
+        for (let round = 0; round < opts.rounds; round++) {
+          for (const variant of order.map((_, i) => order[(i + round) % order.length]!)) {
+            samples[variant][round] = await measured(upstream, () => streamOnce(url, bodyFor(round, k, variant)));
+          }
+        }
+        for (const variant of order) {
+          const own = samples[variant];
+          const paired = (other: Sample[], pick: (s: Sample) => number) =>
+            median(own.map((s, r) => ratio(pick(s), pick(other[r]!))));
+          cells.push({
+            k,
+            length,
+            variant,
+            ttftMs: spread(own.map((s) => s.ttftMs)),
+            totalMs: spread(own.map((s) => s.totalMs)),
+            upstreamTokens: spread(own.map((s) => s.tokens)),
+            ttftVsFull: paired(samples.full, (s) => s.ttftMs),
+            totalVsFull: paired(samples.full, (s) => s.totalMs),
+            ttftVsSingle: paired(samples.single, (s) => s.ttftMs),
+            totalVsSingle: paired(samples.single, (s) => s.totalMs),
+          });
+        }
+        const [full, pruned] = [cells.at(-2)!, cells.at(-1)!];
+        log(
+          `[pruning] latency ${length} k=${k}: TTFT pruned/full ${pruned.ttftVsFull.toFixed(2)}, total ${pruned.totalVsFull.toFixed(2)}, tokens ${median(samples.full.map((s) => s.tokens))} → ${full.upstreamTokens.median === 0 ? 0 : pruned.upstreamTokens.median}`,
+        );
+      }
+    } finally {
+      await stopAll(servers);
+    }
+  }
+  return cells;
+}

@@ -1,0 +1,223 @@
+/**
+ * @module pruning-report
+ * The pruning bench's figures as a result envelope: headline rows against the issue's targets, tables, notes and the
+ * trade-off plot (tokens saved against win-rate change as the schedule varies).
+ */
+import type { PruningOptions, PruningResults } from './pruning.js';
+import type { QualityCell } from './pruning-quality.js';
+import { SCHEMA, fmt, makeStamp, type Headline, type PartResult } from './report.js';
+import type { Interval } from './stats.js';
+import { lineChart } from './svg.js';
+
+const pct = (v: number) => fmt(100 * v);
+const ci = (i: Interval, f: (v: number) => string = fmt) => `${f(i.value)} [${f(i.lo)}, ${f(i.hi)}]`;
+/** Win-rate change in points: 100 · (score − 0.5). */
+const change = (c: QualityCell): Interval => ({
+  value: 100 * (c.score.value - 0.5),
+  lo: 100 * (c.score.lo - 0.5),
+  hi: 100 * (c.score.hi - 0.5),
+});
+const saved = (c: QualityCell) => 100 * (1 - c.prunedTokens / c.fullTokens);
+
+/** The envelope and the SVG files to write. */
+export function pruningResult(
+  opts: PruningOptions,
+  results: PruningResults,
+): { part: PartResult<PruningResults>; svgs: Record<string, string> } {
+  const { cells, sweep, placement, prefix, latency } = results;
+  const headline: Headline[] = [];
+  const k8long = cells.filter((c) => c.k === 8 && c.length === 'long');
+  const mid = k8long.find((c) => c.rho === opts.sweepRho) ?? k8long[0];
+  if (mid) {
+    headline.push({
+      figure: `upstream completion tokens per request, full RPS / pruned, k=8, long answers (ρ=${mid.rho})`,
+      value: `${fmt(mid.tokenRatio)}× (${fmt(mid.fullTokens)} → ${fmt(mid.prunedTokens)})`,
+      target: '≥ 3×',
+      met: mid.tokenRatio >= 3,
+    });
+  }
+  for (const c of k8long) {
+    const d = change(c);
+    headline.push({
+      figure: `pruned vs full RPS, k=8, long, ρ=${c.rho}, n=${c.n}: win rate (ties ½)`,
+      value: `${pct(c.score.value)}% [${pct(c.score.lo)}, ${pct(c.score.hi)}] (${fmt(d.value)} points); W/L/T ${c.wins}/${c.losses}/${c.ties}`,
+      target: 'no loss beyond noise, ≤ 1 point (n ≥ 1000)',
+      met: c.n >= 1000 ? d.value >= -1 && d.hi >= 0 : null,
+    });
+  }
+  const lat = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'pruned');
+  if (lat) {
+    const full = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'full')!;
+    const single = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'single')!;
+    headline.push({
+      figure: 'time to first token, pruned / full RPS, k=8, long answers (HTTP, paired per round)',
+      value: `${fmt(lat.ttftVsFull)}× (${fmt(lat.ttftMs.median)} ms vs ${fmt(full.ttftMs.median)} ms; single call ${fmt(single.ttftMs.median)} ms)`,
+      target: '≤ 0.5×',
+      met: lat.ttftVsFull <= 0.5,
+    });
+    headline.push({
+      figure: 'total latency, pruned / full RPS / single call, k=8, long',
+      value: `${fmt(lat.totalMs.median)} / ${fmt(full.totalMs.median)} / ${fmt(single.totalMs.median)} ms`,
+    });
+  }
+  const sys = prefix.find((p) => p.placement === 'system');
+  const suf = prefix.find((p) => p.placement === 'suffix');
+  if (sys && suf) {
+    headline.push({
+      figure: `tokens shared by all k=${suf.k} prompts, placement system → suffix`,
+      value: `${fmt(sys.sharedTokens)} → ${fmt(suf.sharedTokens)} of ${fmt(suf.promptTokens)}; quality suffix vs system ${pct(placement.score.value)}% [${pct(placement.score.lo)}, ${pct(placement.score.hi)}]`,
+    });
+  }
+
+  const qualityRows = cells.map((c) => [
+    c.length,
+    c.k,
+    c.rho,
+    c.n,
+    fmt(c.fullTokens),
+    fmt(c.prunedTokens),
+    `${fmt(c.tokenRatio)}×`,
+    `${pct(c.samePick)}%`,
+    `${c.wins}/${c.losses}/${c.ties}`,
+    ci(c.score, pct),
+    ci(change(c)),
+    ci(c.winRate, pct),
+    ci(c.diff),
+  ]);
+  const sweepRows = sweep.map((c) => [
+    c.label,
+    c.n,
+    fmt(c.prunedTokens),
+    `${fmt(saved(c))}%`,
+    `${fmt(c.tokenRatio)}×`,
+    ci(change(c)),
+    `${c.wins}/${c.losses}/${c.ties}`,
+  ]);
+  const latencyRows = latency.map((c) => [
+    c.length,
+    c.k,
+    c.variant,
+    fmt(c.ttftMs.median),
+    fmt(c.totalMs.median),
+    fmt(c.ttftVsFull),
+    fmt(c.totalVsFull),
+    fmt(c.ttftVsSingle),
+    fmt(c.totalVsSingle),
+    fmt(c.upstreamTokens.median),
+  ]);
+  const prefixRows = prefix.map((p) => [
+    p.placement,
+    p.k,
+    fmt(p.promptTokens),
+    fmt(p.sharedTokens),
+    `${pct(p.share)}%`,
+  ]);
+
+  const plot = 'pruning-tradeoff.svg';
+  const bySchedule = sweep.filter((c) => !c.label.includes('keep'));
+  const byKeep = sweep.filter((c) => c.label.includes('keep') || c.label.includes('default'));
+  const svg = lineChart({
+    title: `Tokens saved vs win-rate change, k=8, long answers, ρ=${opts.sweepRho} (95% CI)`,
+    xLabel: 'upstream completion tokens saved, %',
+    yLabel: 'pruned − full win rate, points',
+    refLines: [
+      { y: 0, label: 'no change' },
+      { y: -1, label: 'target −1' },
+    ],
+    series: [
+      {
+        name: 'schedule (keep 0.5)',
+        points: bySchedule.map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi })),
+      },
+      {
+        name: 'keep fraction',
+        dashed: true,
+        points: byKeep.map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi })),
+      },
+    ],
+  });
+
+  const part: PartResult<PruningResults> = {
+    schema: SCHEMA,
+    part: 'pruning',
+    stamp: makeStamp(opts.command),
+    status: 'ok',
+    config: { ...opts, outDir: undefined, command: undefined },
+    models: {
+      upstream: {
+        simulated: true,
+        coverage: opts.world.coverage,
+        qualitySpread: opts.world.qualitySpread,
+        latency: opts.latency.upstream,
+      },
+      scorer: { reference: true, device: 'cpu' },
+    },
+    headline,
+    tables: [
+      {
+        title: `Pruned vs full RPS on the same prompts and candidates (target ${opts.world.angleDeg}°, default schedule), judged by the simulator's true attributes`,
+        columns: [
+          'answers',
+          'k',
+          'ρ',
+          'n',
+          'tokens full',
+          'tokens pruned',
+          'full / pruned',
+          'same pick',
+          'W/L/T',
+          'win rate % (ties ½) [95% CI]',
+          'change, points',
+          'win rate % (ties excluded) [Wilson]',
+          'mean true-reward change',
+        ],
+        rows: qualityRows,
+      },
+      {
+        title: `Schedule sweep, k=8, long answers, ρ=${opts.sweepRho}`,
+        columns: [
+          'decision points',
+          'n',
+          'tokens pruned',
+          'saved',
+          'full / pruned',
+          'change, points [95% CI]',
+          'W/L/T',
+        ],
+        rows: sweepRows,
+      },
+      {
+        title: `Latency over HTTP (upstream ttft ${opts.latency.upstream.ttftMs} ms + ${opts.latency.upstream.tokensPerSecond} tok/s, ${opts.latency.rounds} rounds, one client)`,
+        columns: [
+          'answers',
+          'k',
+          'variant',
+          'TTFT ms',
+          'total ms',
+          'TTFT / full',
+          'total / full',
+          'TTFT / single',
+          'total / single',
+          'upstream tokens',
+        ],
+        rows: latencyRows,
+      },
+      {
+        title: `Prompt prefix shared by all k candidates (Llama-3 template and tokenizer); quality of suffix vs system: ${ci(placement.score, pct)}% over ${placement.n} prompts, W/L/T ${placement.wins}/${placement.losses}/${placement.ties}`,
+        columns: ['placement', 'k', 'prompt tokens', 'shared prefix tokens', 'shared'],
+        rows: prefixRows,
+      },
+    ],
+    notes: [
+      "Judge: the simulator's true attributes (helpfulness = token share of fresh on-topic sentences, verbosity = log length; upstream-sim README) projected on the target. The reference reward model selects and never judges.",
+      `Simulator: competence falls off outside ${opts.world.coverage.fromDeg}°…${opts.world.coverage.toDeg}° (σ 25°), answers differ in latent quality (qualitySpread ${opts.world.qualitySpread}); ρ is the correlation between an answer's opening (first quarter) and its rest. Long answers: lengthScale 6, max_tokens 768; short: the simulator's natural 25–120 tokens.`,
+      'Win rate (ties ½) = P(pruned picks a truly better answer) + ½ P(same truth); 50% = no change. Interval: normal approximation over prompts. Ties are mostly the same candidate picked by both.',
+      'Tokens (quality tables) are what the in-process simulator generated: it stops the moment a stream stops being read. Over HTTP (latency table) a cancelled stream also costs the chunks in flight when the abort arrives: the upstream tokens column is the simulator’s own count of what it wrote.',
+      'Latency: one client, each round sends the same prompt and seed as a single call (strategy none, streamed through), full RPS (replayed after selection) and pruned RPS (early streaming), in rotating order; ratios are medians of per-round ratios.',
+      'Prefix sharing: the directive in the system turn (default, faithful to the method) makes the k prompts diverge after the first words of the directive; `suffix` appends it to the last user turn, so the conversation is a common prefix an upstream with prefix caching (vLLM) can reuse. The simulator follows a directive wherever it is placed, so the quality comparison only shows that prefsel’s pipeline treats both alike; a real model’s adherence to a moved directive must be measured on that model.',
+    ],
+    plots: [plot],
+    results,
+  };
+  return { part, svgs: { [plot]: svg } };
+}

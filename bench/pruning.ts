@@ -1,0 +1,146 @@
+/**
+ * @module pruning
+ * `npm run bench -- pruning`: what progressive pruning saves and what it costs. Quality and upstream tokens come from
+ * the in-process simulator (`pruning-quality.ts`; judged by the simulator's true attributes), across k, answer length
+ * and prefix informativeness ρ, plus a schedule sweep; latency (TTFT, total) and the tokens a real HTTP upstream wrote
+ * come from child processes (`pruning-latency.ts`); prompt-prefix sharing per directive placement from
+ * `prefix-share.ts`. Tables, headline and the plot are assembled in `pruning-report.ts`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PruneOptions } from '../core/types.js';
+import { createOnnxScorer, ensureReferenceModel } from '../scorers/index.js';
+import { measurePrefixShare, type PrefixShare } from './prefix-share.js';
+import { runLatency, type LatencyCell, type LatencyOptions } from './pruning-latency.js';
+import { QualityRig, type LengthName, type QualityCell, type World } from './pruning-quality.js';
+import { pruningResult } from './pruning-report.js';
+import type { Mode, PartResult } from './report.js';
+
+/** A schedule variant of the sweep. */
+export interface SweepPoint {
+  label: string;
+  prune: PruneOptions;
+}
+
+/** Options of {@link runPruningBench}. */
+export interface PruningOptions {
+  outDir: string;
+  command: string;
+  world: World;
+  ks: number[];
+  lengths: LengthName[];
+  rhos: number[];
+  /** Prompts per cell at k = 8 with long answers (the issue's headline) and in every other cell. */
+  nHeadline: number;
+  nOther: number;
+  /** The pruning settings under test (the engine's defaults unless changed). */
+  prune: PruneOptions;
+  /** Schedule sweep at k = 8, long answers, ρ = `sweepRho`. */
+  sweep: SweepPoint[];
+  sweepRho: number;
+  nSweep: number;
+  /** Directive placement `suffix` against `system`, full RPS, short answers. */
+  nPlacement: number;
+  nPrefix: number;
+  latency: Omit<LatencyOptions, 'coverage' | 'angleDeg' | 'qualitySpread' | 'prune'>;
+}
+
+/** Everything measured. */
+export interface PruningResults {
+  cells: QualityCell[];
+  sweep: Array<QualityCell & { label: string }>;
+  placement: QualityCell;
+  prefix: PrefixShare[];
+  latency: LatencyCell[];
+}
+
+const SWEEP: SweepPoint[] = [
+  { label: '256', prune: { schedule: [256] } },
+  { label: '128, 256', prune: { schedule: [128, 256] } },
+  { label: '64, 128, 256 (default)', prune: {} },
+  { label: '32, 64, 128, 256', prune: { schedule: [32, 64, 128, 256] } },
+  { label: '64, 128, 256, keep 0.75', prune: { keep_fraction: 0.75 } },
+  { label: '64, 128, 256, keep 0.25', prune: { keep_fraction: 0.25 } },
+  { label: '128, 256, 384', prune: { schedule: [128, 256, 384] } },
+];
+
+/** Settings per mode. */
+export function pruningPreset(mode: Mode): Omit<PruningOptions, 'outDir' | 'command'> {
+  const pick = <T>(full: T, quick: T, tiny: T): T => ({ full, quick, tiny })[mode];
+  return {
+    world: { coverage: { fromDeg: -45, toDeg: 0 }, angleDeg: 30, qualitySpread: 0.8, seed: 12, concurrency: 8 },
+    ks: pick([5, 8, 16], [5, 8, 16], [8]),
+    lengths: pick(['short', 'long'], ['short', 'long'], ['long']),
+    rhos: pick([0, 0.5, 1], [0, 0.5, 1], [0.5]),
+    // --quick keeps the headline at the issue's n = 1000 (its target is stated there) and cuts the rest.
+    nHeadline: pick(1000, 1000, 3),
+    nOther: pick(300, 60, 2),
+    prune: {},
+    sweep: mode === 'tiny' ? SWEEP.slice(0, 2) : SWEEP,
+    sweepRho: 0.5,
+    nSweep: pick(300, 60, 2),
+    nPlacement: pick(1000, 200, 3),
+    nPrefix: pick(16, 8, 1),
+    latency: {
+      ks: pick([5, 8, 16], [5, 8, 16], [3]),
+      lengths: pick(['short', 'long'], ['short', 'long'], ['long']),
+      rounds: pick(6, 3, 1),
+      upstream: mode === 'tiny' ? { ttftMs: 20, tokensPerSecond: 4000 } : { ttftMs: 200, tokensPerSecond: 150 },
+      rho: 0.5,
+    },
+  };
+}
+
+/** Runs the benchmark; the caller writes the JSON. */
+export async function runPruningBench(opts: PruningOptions): Promise<PartResult<PruningResults>> {
+  const log = (line: string) => console.log(line);
+  const scorer = await createOnnxScorer({
+    modelDir: await ensureReferenceModel(),
+    device: 'cpu',
+    logger: { info: () => {}, warn: (m) => console.warn(m) },
+  });
+  let quality: Omit<PruningResults, 'latency'>;
+  try {
+    const rig = new QualityRig(scorer, opts.world);
+    const cells: QualityCell[] = [];
+    for (const length of opts.lengths) {
+      for (const k of opts.ks) {
+        for (const rho of opts.rhos) {
+          const n = k === 8 && length === 'long' ? opts.nHeadline : opts.nOther;
+          const cell = await rig.cell({ k, length, rho, prune: opts.prune, n });
+          cells.push(cell);
+          log(
+            `[pruning] ${length} k=${k} ρ=${rho} n=${n}: tokens ${cell.fullTokens.toFixed(0)} → ${cell.prunedTokens.toFixed(0)} (${cell.tokenRatio.toFixed(2)}×), score ${(100 * cell.score.value).toFixed(1)}% W/L/T ${cell.wins}/${cell.losses}/${cell.ties}`,
+          );
+        }
+      }
+    }
+    const sweep = [];
+    for (const point of opts.sweep) {
+      const cell = await rig.cell({ k: 8, length: 'long', rho: opts.sweepRho, prune: point.prune, n: opts.nSweep });
+      sweep.push({ ...cell, label: point.label });
+      log(
+        `[pruning] sweep ${point.label}: ${cell.tokenRatio.toFixed(2)}×, score ${(100 * cell.score.value).toFixed(1)}%`,
+      );
+    }
+    const placement = await rig.placements({ k: 8, length: 'short', rho: 1, n: opts.nPlacement }, 'system', 'suffix');
+    log(`[pruning] placement suffix vs system: score ${(100 * placement.score.value).toFixed(1)}%`);
+    const prefix = await measurePrefixShare(rig, { scorer, k: 8, n: opts.nPrefix, angleDeg: opts.world.angleDeg });
+    quality = { cells, sweep, placement, prefix };
+  } finally {
+    await scorer.close();
+  }
+  const latency = await runLatency(
+    {
+      ...opts.latency,
+      coverage: opts.world.coverage,
+      angleDeg: opts.world.angleDeg,
+      qualitySpread: opts.world.qualitySpread,
+      prune: opts.prune,
+    },
+    log,
+  );
+  const result = pruningResult(opts, { ...quality, latency });
+  for (const [name, svg] of Object.entries(result.svgs)) writeFileSync(join(opts.outDir, name), svg);
+  return result.part;
+}
