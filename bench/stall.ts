@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { freePort, ROOT, startChild, type ChildServer } from './procs.js';
+import { startUpstream } from './servers.js';
 import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
 import { percentile } from './stats.js';
 
@@ -175,9 +176,9 @@ async function untilReady(url: string, timeoutMs = 300_000): Promise<void> {
 }
 
 /** Starts prefsel as users do, offline defaults, and runs every scenario against it. */
-export async function runStallBench(opts: StallOptions): Promise<PartResult<ScenarioResult[]>> {
+/** Starts `prefsel serve` as users do (CPU, offline defaults unless `args` say otherwise) and waits until ready. */
+async function serve(args: string[]): Promise<ChildServer> {
   const port = await freePort();
-  const budget = opts.maxInputTokens === undefined ? [] : ['--max-input-tokens', String(opts.maxInputTokens)];
   const server = await startChild({
     name: 'prefsel-cli',
     command: [
@@ -192,23 +193,40 @@ export async function runStallBench(opts: StallOptions): Promise<PartResult<Scen
       String(port),
       '--device',
       'cpu',
-      ...budget,
+      ...args,
     ],
     env: { NODE_ENV: 'production' },
     port,
     timeoutMs: 300_000,
   });
-  const results: ScenarioResult[] = [];
   try {
     await untilReady(server.url);
-    const o = opts;
-    const conversations = Array.from({ length: o.clients * o.rounds }, (_, i) => body(longConversation(i, o.turns)));
-    const idleMs = o.idleS * 1000;
-    const kb = (n: number) => `${n >= 1024 ? `${fmt(n / 1024)} MB` : `${n} KB`}`;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/**
+ * Runs every load against prefsel with offline defaults (the simulated upstream in its process), then the idle
+ * baseline and the long conversations again with the same simulator in a process of its own (`--upstream-url`), as
+ * a remote upstream would be: the difference is what the in-process simulator costs the event loop.
+ */
+export async function runStallBench(opts: StallOptions): Promise<PartResult<ScenarioResult[]>> {
+  const budget = opts.maxInputTokens === undefined ? [] : ['--max-input-tokens', String(opts.maxInputTokens)];
+  const o = opts;
+  const conversations = Array.from({ length: o.clients * o.rounds }, (_, i) => body(longConversation(i, o.turns)));
+  const idleMs = o.idleS * 1000;
+  const kb = (n: number) => `${n >= 1024 ? `${fmt(n / 1024)} MB` : `${n} KB`}`;
+  const long = `${o.clients} concurrent ${o.turns}-turn conversations`;
+  const results: ScenarioResult[] = [];
+  let server = await serve(budget);
+  try {
     const run = (name: string, bodies: string[], concurrency: number) =>
       scenario(server, { name, bodies, concurrency });
     results.push(await scenario(server, { name: 'idle (baseline)', bodies: [], concurrency: 0, idleMs }));
-    results.push(await run(`${o.clients} concurrent ${o.turns}-turn conversations`, conversations, o.clients));
+    results.push(await run(long, conversations, o.clients));
     results.push(await run(`one ${kb(o.messageKB)} message`, [message(o.messageKB * 1024)], 1));
     results.push(await run(`one ${kb(o.hugeKB)} message`, [message(o.hugeKB * 1024)], 1));
     results.push(
@@ -216,6 +234,20 @@ export async function runStallBench(opts: StallOptions): Promise<PartResult<Scen
     );
   } finally {
     await server.stop();
+  }
+  // The offline default's simulator settings (250 ms to first token, 120 tokens/s), in a process of its own.
+  const upstream = await startUpstream({ ttftMs: 250, tokensPerSecond: 120 });
+  try {
+    server = await serve([...budget, '--upstream-url', `${upstream.url}/v1`]);
+    try {
+      const remote = ' (upstream in its own process)';
+      results.push(await scenario(server, { name: `idle${remote}`, bodies: [], concurrency: 0, idleMs }));
+      results.push(await scenario(server, { name: `${long}${remote}`, bodies: conversations, concurrency: o.clients }));
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await upstream.stop();
   }
   return report(opts, results);
 }
@@ -229,6 +261,13 @@ function report(opts: StallOptions, results: ScenarioResult[]): PartResult<Scena
     target: '< 50 ms',
     met: r.healthz.p99 < 50,
   }));
+  const [remoteIdle, remote] = [results[5]!, results[6]!];
+  headline.push({
+    figure: `/healthz p99 under ${remote.name}`,
+    value: `${fmt(remote.healthz.p99)} ms (max ${fmt(remote.healthz.max)}; idle p99 ${fmt(remoteIdle.healthz.p99)} ms); requests: ${describeStatuses(remote)}, p50 ${fmt(remote.latency.p50 / 1000)} s`,
+    target: '< 50 ms',
+    met: remote.healthz.p99 < 50,
+  });
   const over = results[4]!;
   headline.push({
     figure: `input over the token budget (${over.name})`,
@@ -284,6 +323,7 @@ function report(opts: StallOptions, results: ScenarioResult[]): PartResult<Scena
       'prefsel runs as users start it, offline defaults (`server/cli.ts serve --device cpu`, NODE_ENV=production): the simulated upstream in the same process (250 ms to first token, 120 tokens/s), the reference reward model, default limits (k 5, --max-input-tokens 131072, 8 characters per token checked first, 4 MB body limit).',
       "The /healthz probe is its own process, one request at a time every 20 ms, so its latencies are the server's; the idle row is the same probe with no load, in the same run.",
       `Each ${opts.turns}-turn conversation is distinct (about ${fmt(results[1]!.bodyBytes / 1024)} KB of JSON); each of the ${opts.clients} clients sends ${opts.rounds}. A message over the budget times 8 characters is refused before any tokenizer runs; one under it but over the token budget is tokenized in a worker and then refused.`,
+      'The last two rows run the same simulator in a process of its own (`--upstream-url`), as a remote upstream would be: the difference from the first rows is what the in-process simulator (offline default) costs the event loop.',
       'Before this work (main at fb3b8de): a 201-turn conversation blocked /healthz for 5–13 s, a 2,001-turn one for more than 8 minutes, a 400 KB message for 7.6 s and a 3.4 MB one for 48 s (issue 10).',
     ],
     plots: [],
