@@ -14,6 +14,8 @@ export interface FailoverRun {
   requests: number;
   /** Requests that did not answer 200. */
   failed: number;
+  /** Why they failed: `status: error message` (addresses removed) → count, most frequent first. */
+  failures: Record<string, number>;
   /** Requests in flight at the moment of the kill (started before, ended after). */
   inFlightAtKill: number;
   /** Failed requests beyond those in flight at the kill (the target is 0). */
@@ -44,6 +46,22 @@ interface Sample {
   start: number;
   end: number;
   status: number;
+  /** The error message of a failed request (the proxy's OpenAI-shaped body, or the network error). */
+  error?: string;
+}
+
+/** The message of an OpenAI-shaped error body, without addresses or numbers that differ per request. */
+function reasonOf(body: string): string {
+  let message = body;
+  try {
+    message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body;
+  } catch {
+    // not JSON: keep the text
+  }
+  return message
+    .replace(/https?:\/\/[^\s,;)]+/g, '<url>')
+    .replace(/\d+ ms/g, 'N ms')
+    .slice(0, 200);
 }
 
 /** Loads the proxy, kills the victim halfway, and reports. */
@@ -60,6 +78,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
       while (performance.now() < end) {
         const start = performance.now();
         let status = 0;
+        let error: string | undefined;
         try {
           const res = await fetch(`${proxy.url}/v1/chat/completions`, {
             method: 'POST',
@@ -71,12 +90,14 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
               selection: { k: options.k },
             }),
           });
-          await res.arrayBuffer();
+          const body = await res.text();
           status = res.status;
-        } catch {
+          if (status !== 200) error = reasonOf(body);
+        } catch (err) {
           status = 0;
+          error = err instanceof Error ? err.message : String(err);
         }
-        samples.push({ start, end: performance.now(), status });
+        samples.push({ start, end: performance.now(), status, ...(error === undefined ? {} : { error }) });
       }
     }),
   );
@@ -103,11 +124,17 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
   const failed = samples.filter((s) => s.status !== 200);
   const failedSpanning = spanning.filter((s) => s.status !== 200).length;
   const latency = (list: Sample[]) => list.map((s) => s.end - s.start);
+  const failures: Record<string, number> = {};
+  for (const s of failed) {
+    const key = `${s.status}: ${s.error ?? ''}`;
+    failures[key] = (failures[key] ?? 0) + 1;
+  }
   const run: FailoverRun = {
     durationS: options.durationS,
     concurrency: options.concurrency,
     requests: samples.length,
     failed: failed.length,
+    failures: Object.fromEntries(Object.entries(failures).sort((a, b) => b[1] - a[1])),
     inFlightAtKill: spanning.length,
     lostBeyondInFlight: failed.length - failedSpanning,
     markedDownMs: markedDownAt === null ? null : markedDownAt - killAt,
@@ -120,5 +147,6 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
     `  failover: ${run.requests} requests, ${run.failed} failed (${run.inFlightAtKill} in flight at the kill), ` +
       `marked down after ${run.markedDownMs?.toFixed(0) ?? 'never'} ms`,
   );
+  for (const [reason, count] of Object.entries(run.failures)) options.log(`    ${count} × ${reason}`);
   return run;
 }

@@ -6,12 +6,16 @@
  *   server gets less work and two equal servers get half each.
  * - **Failover**: an endpoint that fails a call (connection refused or reset, 5xx, 429, a malformed answer, no answer
  *   within `timeoutMs`) is taken out at once and the call is retried on another. Scoring is idempotent, so a retry
- *   cannot do harm; a call in flight on a server that dies is retried too, so nothing is lost beyond the pool.
+ *   cannot do harm; a call in flight on a server that dies is retried too, so nothing is lost beyond the pool. A
+ *   refused connection (nothing listens: the server is gone) does not spend one of the call's `maxAttempts`.
  * - **Health**: every endpoint is probed every `healthIntervalMs` (its readiness endpoints); a failed probe takes it
- *   out, a passing one puts it back.
+ *   out, a passing probe or an answered call puts it back. With no endpoint in rotation, calls still try the ones
+ *   out of it (a probe can time out on a live server under load; failing fast would lose every call until the next
+ *   probe passes).
  * - **Errors**: a request the server refuses as malformed (4xx) is not retried (another server would refuse it too).
- *   The caller gets a {@link RemoteScorerError}: 502 (bad or refused answer), 503 (no endpoint up), 504 (every
- *   attempt timed out). Messages name the scorer and the endpoint's position, never its address.
+ *   The caller gets a {@link RemoteScorerError}: 502 (bad answer), 503 (no endpoint up: none known, or every one
+ *   refused the connection), 504 (every attempt timed out). Messages name the scorer and the endpoint's position,
+ *   never its address.
  */
 import { RemoteScorerError, type RemoteScorerFailure } from '../../core/errors.js';
 
@@ -20,6 +24,17 @@ export class RequestRejected extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RequestRejected';
+  }
+}
+
+/**
+ * Thrown by a call to say that nothing listens at the endpoint (connection refused): the server is gone, for certain
+ * and at no cost, so the pool takes it out at once and tries another without spending the call's attempts.
+ */
+export class EndpointUnreachable extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EndpointUnreachable';
   }
 }
 
@@ -67,7 +82,7 @@ export interface EndpointPoolOptions {
   healthIntervalMs?: number;
   /** How long start-up waits for a first ready endpoint, probing once a second. @default 60000 */
   startupTimeoutMs?: number;
-  /** Attempts per call, across endpoints. @default max(2, endpoints) */
+  /** Attempts per call, across endpoints; refused connections do not count. @default max(2, endpoints) */
   maxAttempts?: number;
   onAttempt?: (report: AttemptReport) => void;
   logger?: PoolLogger;
@@ -88,6 +103,8 @@ interface Slot {
   readonly index: number;
   readonly url: string;
   healthy: boolean;
+  /** Passed a probe once: its metadata is known, so it can take calls as a last resort while out of rotation. */
+  known: boolean;
   inFlight: number;
 }
 
@@ -103,7 +120,7 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
   const timeoutMs = options.timeoutMs ?? 30_000;
   const probeTimeoutMs = options.probeTimeoutMs ?? 2000;
   const maxAttempts = options.maxAttempts ?? Math.max(2, options.urls.length);
-  const slots: Slot[] = options.urls.map((url, index) => ({ index, url, healthy: false, inFlight: 0 }));
+  const slots: Slot[] = options.urls.map((url, index) => ({ index, url, healthy: false, known: false, inFlight: 0 }));
   let turn = 0;
   let closed = false;
 
@@ -117,6 +134,7 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
       await probe(slot.url, AbortSignal.timeout(probeTimeoutMs), { healthy: slot.healthy });
       if (!slot.healthy) logger?.info(`scorer ${scorer}: endpoint ${slot.index} is ready`);
       slot.healthy = true;
+      slot.known = true;
       return undefined;
     } catch (err) {
       markDown(slot, `health probe failed: ${describe(err)}`);
@@ -144,9 +162,16 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
   }, options.healthIntervalMs ?? 5000);
   timer.unref();
 
-  /** The healthy endpoint with the fewest calls in flight, preferring ones this call has not tried. */
-  const pick = (tried: ReadonlySet<number>): Slot | undefined => {
-    const healthy = slots.filter((s) => s.healthy);
+  /**
+   * The healthy endpoint with the fewest calls in flight, preferring ones this call has not tried, never one that
+   * refused this call's connection. With none healthy, the ones out of rotation are tried as a last resort: a probe
+   * that timed out under load (the last live endpoint takes all the load once its peer dies) is no proof of death,
+   * and answering 503 at once would lose every request until the next probe passes.
+   */
+  const pick = (tried: ReadonlySet<number>, refused: ReadonlySet<number>): Slot | undefined => {
+    const usable = slots.filter((s) => !refused.has(s.index));
+    const up = usable.filter((s) => s.healthy);
+    const healthy = up.length > 0 ? up : usable.filter((s) => s.known);
     const fresh = healthy.filter((s) => !tried.has(s.index));
     const pool = fresh.length > 0 ? fresh : healthy;
     if (pool.length === 0) return undefined;
@@ -157,10 +182,12 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
 
   async function call<T>(attempt: (url: string, signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const tried = new Set<number>();
+    const refused = new Set<number>();
     let last: { failure: RemoteScorerFailure; message: string; cause?: unknown } | undefined;
-    for (let n = 0; n < maxAttempts; n++) {
+    // A refused connection does not count: it is certain, instant, and never repeated within a call (see `pick`).
+    for (let spent = 0; spent < maxAttempts;) {
       signal?.throwIfAborted();
-      const slot = pick(tried);
+      const slot = pick(tried, refused);
       if (!slot) break;
       tried.add(slot.index);
       const timeout = AbortSignal.timeout(timeoutMs);
@@ -172,6 +199,10 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
       try {
         const result = await attempt(slot.url, combined);
         report('ok');
+        if (!slot.healthy) {
+          slot.healthy = true;
+          logger?.info(`scorer ${scorer}: endpoint ${slot.index} answered a call; back in rotation`);
+        }
         return result;
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
@@ -186,11 +217,14 @@ export async function createEndpointPool(options: EndpointPoolOptions): Promise<
         const why = timedOut ? `no answer within ${timeoutMs} ms` : describe(err);
         markDown(slot, why);
         last = { failure: timedOut ? 'timeout' : 'bad_gateway', message: `endpoint ${slot.index}: ${why}`, cause: err };
+        if (err instanceof EndpointUnreachable) refused.add(slot.index);
+        else spent++;
       } finally {
         slot.inFlight--;
       }
     }
-    if (!last) {
+    // Nothing answered at all (no endpoint known, or every one refused the connection): no endpoint is up.
+    if (!last || refused.size === tried.size) {
       throw new RemoteScorerError(
         scorer,
         'unavailable',

@@ -1,11 +1,12 @@
 /**
  * @module remote/http
  * One HTTP exchange with a scoring server, with failures sorted the way the endpoint pool needs them: a 4xx the
- * server gives our request is a {@link RequestRejected} (retrying elsewhere cannot help); anything else (connection
- * failure, 5xx, 408, 429) is a plain `Error`, a fault of that endpoint. Messages carry the server's own error text,
+ * server gives our request is a {@link RequestRejected} (retrying elsewhere cannot help); a refused connection is an
+ * {@link EndpointUnreachable} (nothing listens there); anything else (reset, 5xx, 408, 429) is a plain `Error`, a
+ * fault of that endpoint. Messages carry the server's own error text,
  * never the URL, so they can reach a client.
  */
-import { RequestRejected } from './endpoint-pool.js';
+import { EndpointUnreachable, RequestRejected } from './endpoint-pool.js';
 
 /** A finished exchange with a 2xx status. */
 export interface HttpAnswer {
@@ -30,7 +31,8 @@ const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 /**
  * Sends one request and reads the whole answer.
- * @throws RequestRejected for a 4xx other than 408 and 429; `Error` for everything else that is not a 2xx.
+ * @throws RequestRejected for a 4xx other than 408 and 429; EndpointUnreachable for a refused connection; `Error` for
+ *   everything else that is not a 2xx.
  */
 export async function exchange(url: string, options: ExchangeOptions): Promise<HttpAnswer> {
   const send = () =>
@@ -50,7 +52,10 @@ export async function exchange(url: string, options: ExchangeOptions): Promise<H
     });
   } catch (err) {
     if (options.signal.aborted) throw options.signal.reason;
-    throw new Error(`connection failed (${networkCode(err)})`, { cause: err });
+    const code = networkCode(err);
+    // Nothing listens there (a dead or stopped server): certain, and learnt at no cost, unlike a timeout or a reset.
+    if (code === 'ECONNREFUSED') throw new EndpointUnreachable(`connection failed (${code})`, { cause: err });
+    throw new Error(`connection failed (${code})`, { cause: err });
   }
   const length = Number(res.headers.get('content-length') ?? 0);
   if (length > MAX_ANSWER_BYTES) {

@@ -153,6 +153,59 @@ describe('KServe v2 scorer: endpoints', () => {
     }
   });
 
+  it('keeps answering when the last live endpoint fails its probes under load as its peer dies', async () => {
+    // Endpoint 1 is a real pass-through in front of a real v2 server whose health routes stop answering on demand,
+    // as a probe does when the one server left takes all the load: it is taken out of rotation while still serving.
+    const a = await listenScorerServer({ scorer: embedded, name: 'reference', logger, version: 't' });
+    const real = servers[1]!;
+    let probesHang = false;
+    const front: Server = createServer((req, res) => {
+      if (probesHang && req.url?.includes('/health/')) return; // never answered
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const h of ['content-type', 'inference-header-content-length']) {
+          const v = req.headers[h];
+          if (typeof v === 'string') headers[h] = v;
+        }
+        const body = req.method === 'POST' ? Buffer.concat(chunks) : undefined;
+        void fetch(`${real.url}${req.url}`, { method: req.method!, headers, ...(body ? { body } : {}) }).then(
+          async (r) => {
+            const out: Record<string, string> = {};
+            for (const h of ['content-type', 'inference-header-content-length']) {
+              const v = r.headers.get(h);
+              if (v !== null) out[h] = v;
+            }
+            res.writeHead(r.status, out).end(Buffer.from(await r.arrayBuffer()));
+          },
+        );
+      });
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const scorer = await createKServeScorer(
+      base({ endpoints: [a.url, frontUrl], healthIntervalMs: 20, probeTimeoutMs: 100 }),
+    );
+    try {
+      const expected = await embedded.score(inputs);
+      probesHang = true;
+      while (scorer.endpoints()[1]!.healthy) await new Promise((r) => setTimeout(r, 10));
+      const wave = Array.from({ length: 16 }, () => scorer.score(inputs));
+      while (scorer.endpoints()[0]!.inFlight === 0) await new Promise((r) => setImmediate(r));
+      a.server.closeAllConnections();
+      await a.close();
+      for (const rows of await Promise.all(wave)) expectClose(rows, expected);
+      for (const rows of await Promise.all(Array.from({ length: 8 }, () => scorer.score(inputs))))
+        expectClose(rows, expected);
+      expect(scorer.endpoints()[0]!.healthy).toBe(false);
+    } finally {
+      await scorer.close();
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+    }
+  });
+
   it('answers 503 naming the scorer, never an address, when every endpoint is down', async () => {
     const a = await listenScorerServer({ scorer: embedded, name: 'reference', logger, version: 't' });
     const scorer = await createKServeScorer(base({ endpoints: [a.url] }));
@@ -161,7 +214,8 @@ describe('KServe v2 scorer: endpoints', () => {
     try {
       const first = await scorer.score(inputs).catch((e: unknown) => e);
       expect(first).toBeInstanceOf(RemoteScorerError);
-      expect((first as RemoteScorerError).status).toBe(502); // the call that found it dead
+      // The call that found it dead: a refused connection means no endpoint is up, so 503 too.
+      expect((first as RemoteScorerError).status).toBe(503);
       const second = (await scorer.score(inputs).catch((e: unknown) => e)) as RemoteScorerError;
       expect(second.status).toBe(503);
       expect(second.toJSON().error).toMatchObject({ code: 'scorer_unavailable', type: 'server_error' });
