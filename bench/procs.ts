@@ -68,6 +68,27 @@ export function tsxCommand(entry: string, config: unknown): string[] {
   return [process.execPath, '--import', 'tsx', resolve(ROOT, entry), JSON.stringify(config)];
 }
 
+/** The `prefsel` command line exactly as a user runs it from a checkout (`server/cli.ts` under tsx). */
+export function prefselCommand(args: string[]): string[] {
+  return [process.execPath, '--import', 'tsx', resolve(ROOT, 'server/cli.ts'), ...args];
+}
+
+/** Waits until `GET url` answers 200 (a proxy binds first and answers 503 while its reward model loads). */
+export async function waitReady(url: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /**
  * Starts a child server and resolves once it is ready.
  * @throws when the child exits or times out first; the error carries the tail of its stderr.

@@ -4,18 +4,15 @@
  * --config …`), each in its own process so no two share an event loop.
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, ROOT, startChild, type ChildServer } from './procs.js';
-
-const CLI = resolve(ROOT, 'server/cli.ts');
-const node = (args: string[]) => [process.execPath, '--import', 'tsx', CLI, ...args];
+import { freePort, prefselCommand, startChild, waitReady, type ChildServer } from './procs.js';
 
 /** `prefsel serve-scorer` on a free port; resolves once it printed READY. */
 export async function startScorerServer(options: { modelDir: string; name: string }): Promise<ChildServer> {
   return startChild({
     name: 'serve-scorer',
-    command: node([
+    command: prefselCommand([
       'serve-scorer',
       '--reward-model',
       options.modelDir,
@@ -33,21 +30,6 @@ export async function startScorerServer(options: { modelDir: string; name: strin
   });
 }
 
-/** Waits until `GET url` answers 200 (a proxy binds first and answers 503 while loading). */
-export async function waitReady(url: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /**
  * `prefsel serve --config FILE` with `settings` (flag names → values, as in prefsel.example.yaml) written to a YAML
  * file in `dir`; resolves once `/readyz` answers 200.
@@ -62,7 +44,7 @@ export async function startProxy(options: {
   writeFileSync(file, stringify({ host: '127.0.0.1', port, 'log-level': 'warn', device: 'cpu', ...options.settings }));
   const child = await startChild({
     name: options.name,
-    command: node(['serve', '--config', file]),
+    command: prefselCommand(['serve', '--config', file]),
     env: { NODE_ENV: 'production' },
     port,
     timeoutMs: 180_000,

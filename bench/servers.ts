@@ -5,7 +5,7 @@
  * headers that point a client at each of them.
  */
 import { resolve } from 'node:path';
-import { LOOPBACK_PRELOAD, ROOT, freePort, startChild, tsxCommand, type ChildServer } from './procs.js';
+import { LOOPBACK_PRELOAD, ROOT, freePort, prefselCommand, startChild, tsxCommand, type ChildServer } from './procs.js';
 
 /** Configuration of the simulated upstream child (passed as is to `startSimulatedUpstream`). */
 export interface UpstreamConfig {
@@ -46,11 +46,7 @@ export async function startPrefselCli(options: {
   const port = await freePort();
   return startChild({
     name: 'prefsel-cli',
-    command: [
-      process.execPath,
-      '--import',
-      'tsx',
-      resolve(ROOT, 'server/cli.ts'),
+    command: prefselCommand([
       'serve',
       '--host',
       '127.0.0.1',
@@ -62,7 +58,7 @@ export async function startPrefselCli(options: {
       options.strategy,
       '--device',
       'cpu',
-    ],
+    ]),
     env: { NODE_ENV: 'production' },
     port,
     timeoutMs: 180_000,

@@ -8,9 +8,9 @@
  * proxy's memory over time (RSS start, end, slope) and whether it ends healthy with nothing left in flight.
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { slopePerMinute, startMemorySampler, type MemorySample } from './memory-sampler.js';
-import { freePort, ROOT, startChild, type ChildServer } from './procs.js';
+import { freePort, prefselCommand, startChild, type ChildServer } from './procs.js';
 import { promptSet } from './prompts.js';
 import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
 import { pickKind, sendOne, type Verdict } from './soak-client.js';
@@ -75,7 +75,7 @@ async function startPrefsel(upstreamUrl: string, opts: SoakOptions): Promise<Chi
   const args = Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, String(value)]);
   const server = await startChild({
     name: 'prefsel-cli',
-    command: [process.execPath, '--import', 'tsx', resolve(ROOT, 'server/cli.ts'), 'serve', ...args],
+    command: prefselCommand(['serve', ...args]),
     env: { NODE_ENV: 'production' },
     port,
     timeoutMs: 180_000,

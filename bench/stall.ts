@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort, ROOT, startChild, type ChildServer } from './procs.js';
+import { freePort, prefselCommand, ROOT, startChild, waitReady, type ChildServer } from './procs.js';
 import { startUpstream } from './servers.js';
 import { SCHEMA, fmt, makeStamp, type Headline, type Mode, type PartResult } from './report.js';
 import { percentile } from './stats.js';
@@ -163,44 +163,18 @@ async function scenario(
   };
 }
 
-/** The port opens before the reward model is loaded (requests get 503 not_ready meanwhile): wait for /readyz. */
-async function untilReady(url: string, timeoutMs = 300_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    await res?.arrayBuffer();
-    if (res?.ok) return;
-    if (Date.now() > until) throw new Error(`prefsel was not ready after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Starts prefsel as users do, offline defaults, and runs every scenario against it. */
 /** Starts `prefsel serve` as users do (CPU, offline defaults unless `args` say otherwise) and waits until ready. */
 async function serve(args: string[]): Promise<ChildServer> {
   const port = await freePort();
   const server = await startChild({
     name: 'prefsel-cli',
-    command: [
-      process.execPath,
-      '--import',
-      'tsx',
-      resolve(ROOT, 'server/cli.ts'),
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--device',
-      'cpu',
-      ...args,
-    ],
+    command: prefselCommand(['serve', '--host', '127.0.0.1', '--port', String(port), '--device', 'cpu', ...args]),
     env: { NODE_ENV: 'production' },
     port,
     timeoutMs: 300_000,
   });
   try {
-    await untilReady(server.url);
+    await waitReady(`${server.url}/readyz`, 300_000); // the port opens before the model has loaded
   } catch (err) {
     await server.stop();
     throw err;
