@@ -97,6 +97,7 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
   };
 
   streams.forEach((s) => s.setGate(prune.schedule[0]!));
+  const requestKey = {}; // the candidates share their conversation's serialisation under it
   const running = streams.map((s, i) =>
     runStreamedCandidate(s, {
       // The final usage chunk, where the upstream sends one, bills finished candidates exactly.
@@ -105,6 +106,7 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
       runner: options.runner,
       count: options.count,
       stallMs: options.stallMs,
+      requestKey,
     }).then(() => report(s)),
   );
   const cache = new Map<number, RatedResponse>();

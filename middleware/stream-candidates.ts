@@ -209,6 +209,8 @@ export interface RunStreamOptions {
   count: TokenCounter;
   /** Mid-stream: drop the candidate when nothing arrives for this long. */
   stallMs: number;
+  /** The same object for every candidate of the request (the generator's `requestKey`). */
+  requestKey?: object;
 }
 
 /**
@@ -248,7 +250,9 @@ async function streamOnce(candidate: StreamedCandidate, options: RunStreamOption
     );
     local.abort(stalled);
   }, stallMs);
-  const iterator = generator.stream(params, { signal: local.signal })[Symbol.asyncIterator]();
+  const iterator = generator
+    .stream(params, { signal: local.signal, requestKey: options.requestKey })
+    [Symbol.asyncIterator]();
   let started = false;
   try {
     for (;;) {

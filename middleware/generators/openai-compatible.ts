@@ -16,6 +16,7 @@ import { InvalidRequestError, isAbortError, UpstreamError } from '../../core/err
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
 import { forwardableParams, pickUpstreamParams } from '../../core/upstream-params.js';
+import { chatBody } from './chat-body.js';
 
 /** hf's own request type (its `ChatCompletionInput` lives in a package we do not depend on directly). */
 type HfChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
@@ -93,15 +94,23 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
    * `accessToken`, `endpointUrl`, `provider`, … as its own), then the routing and key that only the operator sets.
    * @throws InvalidRequestError naming a field outside the allow-list, before anything is sent.
    */
-  function args(params: ChatCompletionCreateParams): HfChatArgs {
+  function args(params: ChatCompletionCreateParams, requestKey?: object): HfChatArgs {
     const body = pickUpstreamParams(params, allowed);
     body.model = mapModel(body.model);
+    if (baseUrl) {
+      // The body hf would write for an endpoint URL (its members, then `model`), serialised here so the k
+      // candidates of a request share their conversation's JSON (see chat-body.ts). hf sends `data` as is; it is
+      // ours, built from the allow-list above (a client's `data` is refused there). `model` stays an argument so
+      // hf still refuses a path-like model id.
+      const { model, ...rest } = body;
+      const data = chatBody({ ...rest, model }, requestKey);
+      return { model, data, accessToken: apiKey, endpointUrl: baseUrl } as unknown as HfChatArgs;
+    }
+    // Hugging Face providers: hf builds the body itself, since it maps the model to the provider's own id.
     // Our body is wire-compatible with hf's ChatCompletionInput, which forwards the fields it does not know verbatim.
     const wire = body as unknown as HfChatArgs;
     // hf validates the provider name at call time and throws an input error naming the valid ones.
-    return baseUrl
-      ? { ...wire, accessToken: apiKey, endpointUrl: baseUrl }
-      : { ...wire, accessToken: apiKey, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
+    return { ...wire, accessToken: apiKey, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
   }
 
   const generator: Generator = {
@@ -110,7 +119,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     async complete(params, callOptions = {}) {
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
-      const request = args(rest as ChatCompletionCreateParams);
+      const request = args(rest as ChatCompletionCreateParams, callOptions.requestKey);
       const http = callFetch();
       try {
         const out = await client.chatCompletion(request, {
@@ -130,6 +139,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
         usage
           ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
           : { ...params, stream: true },
+        callOptions.requestKey,
       );
       // Our own controller: hf only releases the reader lock when the consumer stops, so aborting is what closes the socket.
       const controller = new AbortController();

@@ -1,0 +1,55 @@
+import { chatBody } from './chat-body.js';
+
+const text = (blob: Blob) => blob.text();
+
+describe('chatBody', () => {
+  it('writes exactly the bytes JSON.stringify writes, members in order, with the JSON content type', async () => {
+    const bodies: Array<Record<string, unknown>> = [
+      { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+      {
+        temperature: 0.3,
+        messages: [
+          { role: 'system', content: 'é — 😀 "quoted" \\ \n\u2028' },
+          { role: 'user', content: [{ type: 'text', text: 'part' }], name: undefined },
+          { role: 'assistant', content: null },
+        ],
+        stop: ['\n\n'],
+        skipped: undefined,
+        fn: () => 1,
+        seed: 7,
+        model: 'up-m',
+      },
+      { model: 'm', messages: [] },
+      { messages: [{ role: 'user', content: 'first' }] },
+      { model: 'm' },
+    ];
+    for (const body of bodies) {
+      const blob = chatBody(body);
+      expect(blob.type).toBe('application/json');
+      expect(await text(blob)).toBe(JSON.stringify(body));
+    }
+  });
+
+  it('writes holes and unserialisable elements of messages as null, like JSON.stringify', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const messages = [{ role: 'user', content: 'a' }, , undefined, 'plain'];
+    expect(await text(chatBody({ model: 'm', messages }))).toBe(JSON.stringify({ model: 'm', messages }));
+  });
+
+  it('shares a message JSON between calls of one request only: one changed between requests is sent as it is', async () => {
+    const shared = { role: 'user', content: 'the conversation' };
+    const request = {};
+    const a = await text(chatBody({ messages: [{ role: 'system', content: 'A' }, shared], seed: 1 }, request));
+    const b = await text(chatBody({ messages: [{ role: 'system', content: 'B' }, shared], seed: 2 }, request));
+    expect(JSON.parse(a)).toEqual({ messages: [{ role: 'system', content: 'A' }, shared], seed: 1 });
+    expect(JSON.parse(b)).toEqual({ messages: [{ role: 'system', content: 'B' }, shared], seed: 2 });
+    // Within the request the cached bytes are used (the engine never changes messages during one) ...
+    shared.content = 'changed';
+    expect(JSON.parse(await text(chatBody({ messages: [shared] }, request)))).toEqual({
+      messages: [{ role: 'user', content: 'the conversation' }],
+    });
+    // ... and the next request, or a call without a key, serialises the message afresh.
+    expect(JSON.parse(await text(chatBody({ messages: [shared] }, {})))).toEqual({ messages: [shared] });
+    expect(JSON.parse(await text(chatBody({ messages: [shared] })))).toEqual({ messages: [shared] });
+  });
+});
