@@ -32,18 +32,23 @@ export async function startSimulatedUpstreamThread(
   onExit?: (reason: string) => void,
 ): Promise<SimulatedUpstreamThread> {
   const worker = startWorker(workerFile('thread-worker', import.meta.url), { ...options });
+  let onError: (err: Error) => void = () => {};
+  let onStartExit: (code: number) => void = () => {};
+  let onMessage: (msg: { type: string; url?: string; message?: string }) => void = () => {};
   const url = await new Promise<string>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the simulator thread exited (code ${code}) before it listened`)));
-    worker.once('message', (msg: { type: string; url?: string; message?: string }) => {
+    onError = reject;
+    onStartExit = (code) => reject(new Error(`the simulator thread exited (code ${code}) before it listened`));
+    onMessage = (msg) => {
       if (msg.type === 'ready' && msg.url) return resolve(msg.url);
       reject(new Error(`the simulator thread failed to start: ${msg.message ?? msg.type}`));
-    });
+    };
+    worker.once('error', onError).once('exit', onStartExit).once('message', onMessage);
   }).catch(async (err: unknown) => {
     await worker.terminate();
     throw err;
   });
-  worker.removeAllListeners();
+  // Each listener by name: removeAllListeners would also drop Node's own, which keep the message port referenced.
+  worker.off('error', onError).off('exit', onStartExit).off('message', onMessage);
   let closing = false;
   worker.on('error', (err) => onExit?.(`the simulator thread failed: ${err.message}`));
   worker.on('exit', (code) => {
