@@ -1,9 +1,9 @@
 import { chatBody } from './chat-body.js';
 
-const text = (blob: Blob) => blob.text();
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe('chatBody', () => {
-  it('writes exactly the bytes JSON.stringify writes, members in order, with the JSON content type', async () => {
+  it('writes exactly the bytes JSON.stringify writes, members in order', async () => {
     const bodies: Array<Record<string, unknown>> = [
       { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
       {
@@ -24,9 +24,8 @@ describe('chatBody', () => {
       { model: 'm' },
     ];
     for (const body of bodies) {
-      const blob = chatBody(body);
-      expect(blob.type).toBe('application/json');
-      expect(await text(blob)).toBe(JSON.stringify(body));
+      expect(text(chatBody(body))).toBe(JSON.stringify(body));
+      expect(text(chatBody(body, {}))).toBe(JSON.stringify(body));
     }
   });
 
@@ -51,5 +50,32 @@ describe('chatBody', () => {
     // ... and the next request, or a call without a key, serialises the message afresh.
     expect(JSON.parse(await text(chatBody({ messages: [shared] }, {})))).toEqual({ messages: [shared] });
     expect(JSON.parse(await text(chatBody({ messages: [shared] })))).toEqual({ messages: [shared] });
+  });
+});
+
+describe('chatBody within one request', () => {
+  const conversation = Array.from({ length: 30 }, (_, i) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `t${i} é`,
+  }));
+  const placements = [
+    (d: string) => [{ role: 'system', content: d }, ...conversation], // directive prepended
+    (d: string) => [...conversation.slice(0, -1), { ...conversation.at(-1)!, content: `${d}\n\nlast` }], // last turn
+    (d: string) => [conversation[0]!, { role: 'user', content: d }, ...conversation.slice(1)], // in the middle
+    (d: string) => [...conversation.slice(10), { role: 'user', content: d }, ...conversation.slice(0, 10)], // reordered
+    (d: string) => [conversation[3]!, conversation[3]!, { role: 'user', content: d }], // an object twice
+  ];
+
+  it('every call of a request gets its own exact bytes, whatever it shares with the first', () => {
+    for (const first of placements) {
+      const requestKey = {};
+      expect(text(chatBody({ model: 'm', messages: first('A'), seed: 0 }, requestKey))).toBe(
+        JSON.stringify({ model: 'm', messages: first('A'), seed: 0 }),
+      );
+      for (const [i, later] of placements.entries()) {
+        const body = { model: 'm', messages: later(`B${i}`), seed: i };
+        expect(text(chatBody(body, requestKey))).toBe(JSON.stringify(body));
+      }
+    }
   });
 });

@@ -73,11 +73,14 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     ? `(${options.name ?? 'openai-compatible'})`
     : `(Hugging Face provider ${options.provider ?? 'auto'})`;
 
-  /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
-  function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
+  /**
+   * Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). A body we
+   * serialised ourselves is sent by hf as raw bytes without a content type, so `json` adds it.
+   */
+  function callFetch(json = false): { fetch: typeof fetch; last: () => Response | undefined } {
     let last: Response | undefined;
     const inner = options.fetch ?? fetch;
-    const extra = Object.entries(options.headers ?? {});
+    const extra = Object.entries({ ...options.headers, ...(json ? { 'content-type': 'application/json' } : {}) });
     const wrapped: typeof fetch = async (input, init) => {
       // Copying hf's headers costs a Headers object per call: only pay it when there is something to add.
       if (extra.length === 0) return (last = await inner(input, init));
@@ -99,9 +102,9 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     body.model = mapModel(body.model);
     if (baseUrl) {
       // The body hf would write for an endpoint URL (its members, then `model`), serialised here so the k
-      // candidates of a request share their conversation's JSON (see chat-body.ts). hf sends `data` as is; it is
-      // ours, built from the allow-list above (a client's `data` is refused there). `model` stays an argument so
-      // hf still refuses a path-like model id.
+      // candidates of a request share their conversation's JSON (see chat-body.ts). hf sends `data` as is (and
+      // callFetch(true) adds its content type); it is ours, built from the allow-list above (a client's `data` is
+      // refused there). `model` stays an argument so hf still refuses a path-like model id.
       const { model, ...rest } = body;
       const data = chatBody({ ...rest, model }, requestKey);
       return { model, data, accessToken: apiKey, endpointUrl: baseUrl } as unknown as HfChatArgs;
@@ -120,7 +123,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
       const request = args(rest as ChatCompletionCreateParams, callOptions.requestKey);
-      const http = callFetch();
+      const http = callFetch(baseUrl !== undefined);
       try {
         const out = await client.chatCompletion(request, {
           signal: callOptions.signal,
@@ -146,7 +149,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
       const onAbort = () => controller.abort(callOptions.signal?.reason);
       if (callOptions.signal?.aborted) onAbort();
       callOptions.signal?.addEventListener('abort', onAbort, { once: true });
-      const http = callFetch();
+      const http = callFetch(baseUrl !== undefined);
       try {
         const chunks = client.chatCompletionStream(request, {
           signal: controller.signal,
