@@ -58,8 +58,11 @@ export function jsonTooDeep(text: string, maxDepth: number = MAX_JSON_DEPTH): To
   return null;
 }
 
-/** The position of the quote that closes the string opened at `open`: the next one not escaped; -1 if none. */
-function closingQuote(text: string, open: number): number {
+/**
+ * The position of the quote that closes the JSON string opened at `open`: the next one not escaped; -1 if none.
+ * @example closingQuote('"a\\"b" x', 0) // 5
+ */
+export function closingQuote(text: string, open: number): number {
   for (let q = text.indexOf('"', open + 1); q >= 0; q = text.indexOf('"', q + 1)) {
     let backslashes = 0;
     while (q - 1 - backslashes > open && text.charCodeAt(q - 1 - backslashes) === BACKSLASH) backslashes++;
