@@ -15,6 +15,7 @@ import {
 import { InvalidRequestError, isAbortError, UpstreamError } from '../../core/errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
+import { takeTurn } from '../../core/turns.js';
 import { forwardableParams, pickUpstreamParams } from '../../core/upstream-params.js';
 import { chatBody } from './chat-body.js';
 
@@ -122,6 +123,9 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     async complete(params, callOptions = {}) {
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
+      // Serialising and sending a body costs in proportion to the conversation: one call per turn of the event
+      // loop, so a request's k calls (and other requests' calls) let health checks in between.
+      await takeTurn();
       const request = args(rest as ChatCompletionCreateParams, callOptions.requestKey);
       const http = callFetch(baseUrl !== undefined);
       try {
@@ -138,6 +142,7 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
 
     async *stream(params, callOptions = {}) {
       const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
+      await takeTurn(); // as in complete()
       const request = args(
         usage
           ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
