@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startWorker, workerFile } from './worker-thread.js';
+import { startWorker, WORKER_NICE, workerFile } from './worker-thread.js';
 
 const ENTRY = `import { parentPort, workerData } from 'node:worker_threads';
 const typed: number = 1;
@@ -18,6 +18,24 @@ describe('worker threads from compiled or TypeScript entries', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it.runIf(process.platform === 'linux')('lowers a worker thread’s priority and not the event loop’s', async () => {
+    const helper = new URL('./worker-thread.ts', import.meta.url).href;
+    writeFileSync(
+      join(dir, 'nice.ts'),
+      `import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { lowerWorkerPriority } from ${JSON.stringify(helper)};
+lowerWorkerPriority();
+parentPort!.postMessage(${niceOf.toString()}('/proc/thread-self/stat', readFileSync));`,
+    );
+    const before = niceOf('/proc/thread-self/stat', readFileSync);
+    const worker = startWorker(pathToFileURL(join(dir, 'nice.ts')), {});
+    const nice = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    await worker.terminate();
+    expect(nice).toBe(Math.min(19, before + WORKER_NICE));
+    expect(niceOf('/proc/thread-self/stat', readFileSync)).toBe(before);
+  });
+
   it('names the sibling file with the caller’s own extension', () => {
     expect(workerFile('w', 'file:///pkg/dist/a/b.js').href).toBe('file:///pkg/dist/a/w.js');
     expect(workerFile('w', 'file:///src/a/b.ts').href).toBe('file:///src/a/w.ts');
@@ -32,3 +50,9 @@ describe('worker threads from compiled or TypeScript entries', () => {
     }
   });
 });
+
+/** A thread's nice value from its `/proc/…/stat` (field 19; the name in parentheses may hold spaces). */
+function niceOf(path: string, read: (path: string, encoding: 'utf8') => string): number {
+  const stat = read(path, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}

@@ -4,6 +4,7 @@
  * source under tsx or vitest) through tsx, which the worker registers before importing the entry. Every worker
  * prefsel starts from its own modules goes through here, so the two ways of running prefsel cannot drift apart.
  */
+import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 // Written with import() only: eval'd code is CommonJS or ESM depending on the parent's flags
@@ -37,4 +38,32 @@ export function startWorker(entry: URL, data: Readonly<Record<string, unknown>>)
   }
   const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(BOOT, { eval: true, workerData: { ...data, entry: entry.href, tsx } });
+}
+
+/**
+ * How much lower than the event loop's thread the OS schedules prefsel's worker threads (a Linux nice increment,
+ * applied per thread). The event loop answers health checks and moves every request's bytes; when the cores are
+ * busy it should win them over tokenizing, scoring or the offline simulator, whose work can wait a few
+ * milliseconds. Threads a worker starts (ONNX Runtime's) inherit it.
+ */
+export const WORKER_NICE = 10;
+
+/**
+ * Lowers the calling worker thread's scheduling priority by {@link WORKER_NICE}. On Linux a nice value belongs to a
+ * thread, so this leaves the event loop's thread as it is; elsewhere it is skipped (it would lower the whole
+ * process). Never fails: a refused change leaves the priority as it was.
+ */
+export function lowerWorkerPriority(): void {
+  const nice = workerNiceIncrement();
+  if (nice === 0) return;
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + nice));
+  } catch {
+    // Not permitted here (a sandbox): the thread keeps the priority it had.
+  }
+}
+
+/** {@link WORKER_NICE} where a nice value is per thread (Linux), else 0 (it would lower the whole process). */
+export function workerNiceIncrement(): number {
+  return process.platform === 'linux' ? WORKER_NICE : 0;
 }

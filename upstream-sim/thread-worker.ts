@@ -4,9 +4,11 @@
  * posts `{ type: 'ready', url }`, and on `{ type: 'close' }` closes it and posts `{ type: 'closed' }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerWorkerPriority } from '../core/worker-thread.js';
 import { startSimulatedUpstream, type SimulatedUpstreamOptions } from './server.js';
 
 const port = parentPort!;
+lowerWorkerPriority();
 try {
   const sim = await startSimulatedUpstream(workerData as SimulatedUpstreamOptions);
   port.on('message', (msg: { type: string }) => {

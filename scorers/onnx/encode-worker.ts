@@ -12,6 +12,7 @@
  * any job                                               → { id, error: { name, message } }
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerWorkerPriority } from '../../core/worker-thread.js';
 import type { ChatCompletionMessageParam } from '../../core/openai.js';
 import { createConversationEncoder, type PreparedConversation } from './encode.js';
 import { readModelFiles } from './model-dir.js';
@@ -46,6 +47,7 @@ const port = parentPort;
 if (port === null) throw new Error('encode-worker must run as a worker thread');
 const data = workerData as EncodeWorkerData;
 const cancel = new Int32Array(data.cancel);
+lowerWorkerPriority();
 
 try {
   const files = await readModelFiles(data.modelDir);

@@ -3,10 +3,11 @@
  * after its session workers started (a graph input it cannot feed, a template that raises in the test run) ends
  * their threads. Counted twice: the pool's own count of live workers, and the process's OS threads (Linux).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelLoadError } from '../../core/errors.js';
+import { WORKER_NICE } from '../../core/worker-thread.js';
 import { writeTinyDecoderDir } from '../onnx-build/tiny-decoder.js';
 import { createOnnxScorer } from './scorer.js';
 import type { OnnxScorerOptions } from './scorer.js';
@@ -70,4 +71,23 @@ describe('failed loads', () => {
     expect(liveSessionWorkers()).toBe(before);
     await expect(load({ modelDir: floatMask })).rejects.toBeInstanceOf(ModelLoadError);
   });
+
+  it.runIf(existsSync('/proc/thread-self/stat'))(
+    'Should run its session and encode workers (and their runtime threads) below the event loop’s priority',
+    async () => {
+      const nice = (task: string) => {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      };
+      const tasks = () => readdirSync('/proc/self/task');
+      const main = nice(String(process.pid));
+      const lowered = () => tasks().filter((t) => nice(t) === Math.min(19, main + WORKER_NICE)).length;
+      const before = lowered();
+      const scorer = await load({ modelDir: good, tokenizerWorkers: 1 });
+      // Two session workers and one encode worker at least; ONNX Runtime's threads inside them inherit theirs.
+      expect(lowered() - before).toBeGreaterThanOrEqual(3);
+      expect(nice(String(process.pid))).toBe(main);
+      await scorer.close();
+    },
+  );
 });

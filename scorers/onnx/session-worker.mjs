@@ -8,10 +8,21 @@
  * ← { id, feeds: { name: { type, data, dims } }, output }
  * → { id, output: { type, data, dims } } | { id, error }
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const port = parentPort;
 if (port === null) throw new Error('session-worker.mjs must run as a worker thread');
+
+// Below the event loop's thread, as every prefsel worker (core/worker-thread.ts, lowerWorkerPriority; this file
+// cannot import TypeScript). Set before the session exists, so ONNX Runtime's threads inherit it.
+if (workerData.nice > 0) {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + workerData.nice));
+  } catch {
+    // Not permitted here: keep the priority the thread had.
+  }
+}
 
 /** @param {any} m */
 const meta = (m) =>

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
+import { workerNiceIncrement } from '../../core/worker-thread.js';
 import type { Executor, FeedTensor, GraphMetadata, OutputTensor } from './executor.js';
 
 /** Options of {@link createWorkerPool}. */
@@ -57,7 +58,7 @@ export function liveSessionWorkers(): number {
 function startWorker(opts: WorkerPoolOptions, ortUrl: string): Promise<{ worker: Worker; metadata: GraphMetadata }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, {
-      workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions },
+      workerData: { ortUrl, onnxPath: opts.onnxPath, options: opts.sessionOptions, nice: workerNiceIncrement() },
       // Inherited flags, less --input-type (`node --input-type=module -e …`), which Node refuses for a file worker.
       execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     });
