@@ -60,12 +60,12 @@ export interface PruningResults {
 /** Labels: decision points, then `keep x` when not 0.5, then `+ commit` when the last point keeps one. */
 const SWEEP: SweepPoint[] = [
   { label: '256', prune: { schedule: [256] } },
-  { label: '128, 256 (default)', prune: {} },
+  { label: '192, 320 (default)', prune: {} },
+  { label: '128, 256', prune: { schedule: [128, 256] } },
   { label: '64, 192', prune: { schedule: [64, 192] } },
   { label: '64, 128', prune: { schedule: [64, 128] } },
   { label: '64, 128, 256, keep 0.6', prune: { schedule: [64, 128, 256], keep_fraction: 0.6 } },
-  { label: '128, 256, keep 0.25', prune: { keep_fraction: 0.25 } },
-  { label: '128, 256 + commit', prune: { commit_at_last: true } },
+  { label: '192, 320 + commit', prune: { commit_at_last: true } },
   { label: '64, 128, 256 + commit (fast)', prune: PRUNE_FAST },
   { label: '32, 64, 128, 256 + commit', prune: { ...PRUNE_FAST, schedule: [32, 64, 128, 256] } },
 ];

@@ -44,7 +44,7 @@ export type PruneInput = boolean | PruneOptions;
 
 /** Settings of progressive pruning; anything left out takes the default (see `middleware/prune-options.ts`). */
 export interface PruneOptions {
-  /** Decision points, in completion tokens, strictly ascending; default `[128, 256]`. */
+  /** Decision points, in completion tokens, strictly ascending; default `[192, 320]`. */
   schedule?: number[];
   /** Share of the live candidates kept at each decision point, in (0, 1); default 0.5 (at least one is kept). */
   keep_fraction?: number;

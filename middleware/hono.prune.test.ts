@@ -87,7 +87,7 @@ describe('pruning through the middleware', () => {
     const chosen = report.candidates.find((c: any) => c.chosen);
     expect(json.choices).toHaveLength(1);
     expect(json.choices[0].message.content).toBe(chosen.content);
-    expect(report.pruning).toMatchObject({ schedule: [128, 256], keep_fraction: 0.5, commit_at_last: false });
+    expect(report.pruning).toMatchObject({ schedule: [192, 320], keep_fraction: 0.5, commit_at_last: false });
     expect(report.pruning.committed).toMatchObject({ index: report.chosen, reason: 'last' });
     expect(json.usage.completion_tokens).toBe(
       report.candidates.reduce((s: number, c: any) => s + c.usage.completion_tokens, 0),

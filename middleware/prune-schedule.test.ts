@@ -83,12 +83,12 @@ describe('progressive pruning: nothing to cut', () => {
 });
 
 describe('progressive pruning: schedule and cancellation', () => {
-  it('by default halves the live candidates at 128 and 256 tokens and lets the last two finish', async () => {
+  it('by default halves the live candidates at 192 and 320 tokens and lets the last two finish', async () => {
     const { selector, calls } = pruningSelector();
     const selection = await selector.select({ params, selection: { k: 8, prune: true } });
     expect(selection.pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
-      [128, 8, 4],
-      [256, 4, 2],
+      [192, 8, 4],
+      [320, 4, 2],
     ]);
     // The choice is made on whole answers: both survivors finished and were scored in full.
     expect(selection.pruning?.committed).toBeNull();

@@ -1,7 +1,7 @@
 /**
  * @module prune-schedule
  * Progressive pruning (Speculative Rejection through an OpenAI-compatible API): every candidate is streamed; at each
- * decision point of the schedule (default 128, 256 completion tokens) the pruner waits until every live
+ * decision point of the schedule (default 192, 320 completion tokens) the pruner waits until every live
  * candidate has reached it or finished, scores all of their texts in ONE batched scorer call (partial text at the
  * decision point; finished candidates compete with their full text), ranks them by projection on the target (the
  * engine's ranking order) and keeps the best ⌈live · keep_fraction⌉ (only `min_keep` at the last point with
