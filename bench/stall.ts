@@ -183,9 +183,9 @@ async function serve(args: string[]): Promise<ChildServer> {
 }
 
 /**
- * Runs every load against prefsel with offline defaults (the simulated upstream in its process), then the idle
- * baseline and the long conversations again with the same simulator in a process of its own (`--upstream-url`), as
- * a remote upstream would be: the difference is what the in-process simulator costs the event loop.
+ * Runs every load against prefsel with offline defaults (the simulated upstream in its process, on a worker thread
+ * of its own), then the idle baseline and the long conversations again with the same simulator in a process of its
+ * own (`--upstream-url`), as a remote upstream would be: the difference is what sharing the process costs.
  */
 export async function runStallBench(opts: StallOptions): Promise<PartResult<ScenarioResult[]>> {
   const budget = opts.maxInputTokens === undefined ? [] : ['--max-input-tokens', String(opts.maxInputTokens)];
@@ -294,10 +294,10 @@ function report(opts: StallOptions, results: ScenarioResult[]): PartResult<Scena
       },
     ],
     notes: [
-      'prefsel runs as users start it, offline defaults (`server/cli.ts serve --device cpu`, NODE_ENV=production): the simulated upstream in the same process (250 ms to first token, 120 tokens/s), the reference reward model, default limits (k 5, --max-input-tokens 131072, 8 characters per token checked first, 4 MB body limit).',
+      'prefsel runs as users start it, offline defaults (`server/cli.ts serve --device cpu`, NODE_ENV=production): the simulated upstream in the same process, on a worker thread of its own (250 ms to first token, 120 tokens/s), the reference reward model, default limits (k 5, --max-input-tokens 131072, 8 characters per token checked first, 4 MB body limit).',
       "The /healthz probe is its own process, one request at a time every 20 ms, so its latencies are the server's; the idle row is the same probe with no load, in the same run.",
       `Each ${opts.turns}-turn conversation is distinct (about ${fmt(results[1]!.bodyBytes / 1024)} KB of JSON); each of the ${opts.clients} clients sends ${opts.rounds}. A message over the budget times 8 characters is refused before any tokenizer runs; one under it but over the token budget is tokenized in a worker and then refused.`,
-      'The last two rows run the same simulator in a process of its own (`--upstream-url`), as a remote upstream would be: the difference from the first rows is what the in-process simulator (offline default) costs the event loop.',
+      'The last two rows run the same simulator in a process of its own (`--upstream-url`), as a remote upstream would be: the difference from the first rows is what the in-process simulator (offline default) costs the proxy.',
       'Before this work (main at fb3b8de): a 201-turn conversation blocked /healthz for 5–13 s, a 2,001-turn one for more than 8 minutes, a 400 KB message for 7.6 s and a 3.4 MB one for 48 s (issue 10).',
     ],
     plots: [],

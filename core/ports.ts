@@ -15,6 +15,12 @@ import type {
 export interface CallOptions {
   /** Cancels the call; implementations must stop network and compute work promptly. */
   signal?: AbortSignal;
+  /**
+   * The same object for every call of one request (the k candidates of one `select()`), never shared with another
+   * request. Within a request the messages do not change, so a generator may keep work on them under this key (the
+   * default generator serialises the shared conversation once); without it, each call stands alone.
+   */
+  requestKey?: object;
 }
 
 /** Produces one candidate completion for one request body. */

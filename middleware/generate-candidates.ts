@@ -44,13 +44,17 @@ export interface GeneratedCandidates {
 export async function generateCandidates(options: GenerateCandidatesOptions): Promise<GeneratedCandidates> {
   const { plans, generator, runner, signal } = options;
   const failures = new Map<number, unknown>();
+  // One key for the request's calls: the generator may serialise their shared conversation once under it.
+  const requestKey = {};
   const settled = await Promise.allSettled(
     plans.map(async (plan, index) => {
       // latencyMs runs from dispatch to settle: queue wait, every attempt and backoff included.
       const started = performance.now();
       let report: CandidateReport;
       try {
-        const { value } = await runner.run((s) => generator.complete(plan.params, { signal: s }), { signal });
+        const { value } = await runner.run((s) => generator.complete(plan.params, { signal: s, requestKey }), {
+          signal,
+        });
         report = fromCompletion(value, {
           index,
           direction: plan.direction,

@@ -100,6 +100,7 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
   };
 
   streams.forEach((s) => s.setGate(prune.schedule[0]!));
+  const requestKey = {}; // the candidates share their conversation's serialisation under it
   const running = streams.map((s, i) =>
     runStreamedCandidate(s, {
       // The final usage chunk, where the upstream sends one, bills finished candidates exactly.
@@ -109,6 +110,7 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
       count: options.count,
       stallMs: options.stallMs,
       readAhead: options.generator.pacedByReader !== true,
+      requestKey,
     }).then(() => report(s)),
   );
   const cache = new Map<number, RatedResponse>();

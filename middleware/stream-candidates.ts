@@ -244,6 +244,8 @@ export interface RunStreamOptions {
   stallMs: number;
   /** Keep reading while waiting at a gate (see the module doc); default true. */
   readAhead?: boolean;
+  /** The same object for every candidate of the request (the generator's `requestKey`). */
+  requestKey?: object;
 }
 
 /**
@@ -283,7 +285,9 @@ async function streamOnce(candidate: StreamedCandidate, options: RunStreamOption
     );
     local.abort(stalled);
   }, stallMs);
-  const iterator = generator.stream(params, { signal: local.signal })[Symbol.asyncIterator]();
+  const iterator = generator
+    .stream(params, { signal: local.signal, requestKey: options.requestKey })
+    [Symbol.asyncIterator]();
   let started = false;
   try {
     for (;;) {

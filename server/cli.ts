@@ -21,7 +21,7 @@ import {
   type LoadedConfig,
   type ServerConfig,
 } from './config.js';
-import { createLogger } from './logger.js';
+import { configSecrets, createLogger } from './logger.js';
 import { onOrphaned } from './parent-watch.js';
 import { serveScorerCommand } from './scorer-server/command.js';
 import { createStartupGate, type StartupGate } from './startup.js';
@@ -95,7 +95,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(EXIT.ok);
   }
   const { config } = loaded;
-  const logger = createLogger(config.logLevel, undefined, { secrets: [config.upstreamApiKey, ...config.apiKeys] });
+  const logger = createLogger(config.logLevel, undefined, { secrets: configSecrets(config) });
   for (const warning of warnings) logger.warn(warning);
   logger.info({ config: describeConfig(config) }, 'effective configuration');
 

@@ -17,7 +17,7 @@ import { lazyProfileStore } from '../middleware/profiles/lazy-store.js';
 import { createProfiles } from '../middleware/profiles/service.js';
 import { createSqlProfileStore, openPglite, openPostgres } from '../stores/index.js';
 import type { BatchInfo } from '../scorers/index.js';
-import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
+import { startSimulatedUpstreamThread, type SimulatedUpstreamThread } from '../upstream-sim/index.js';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { buildScorers, scorerDecls } from './compose-scorers.js';
@@ -96,13 +96,17 @@ export async function compose(config: ServerConfig, options: ComposeOptions): Pr
     onAttempt: (report) => metrics?.observeScorerAttempt(report),
   });
 
-  let sim: SimulatedUpstream | undefined;
+  let sim: SimulatedUpstreamThread | undefined;
   const limiter = limiterFromConfig(config, logger, (event) => metrics?.observeLimit(event));
   let closeProfiles: (() => Promise<void>) | undefined;
   try {
     const needsSim = plans.some((p) => p.upstreamUrl === undefined);
     if (needsSim) {
-      sim = await startSimulatedUpstream(SIMULATED_LATENCY);
+      // On a thread of its own, as a remote model would be elsewhere: its per-call work (parsing, hashing and
+      // counting every candidate's conversation) must not queue in front of the proxy's requests.
+      sim = await startSimulatedUpstreamThread(SIMULATED_LATENCY, (reason) =>
+        logger.error({ upstream: 'simulated' }, `${reason}; the simulated upstream no longer answers`),
+      );
       const banner = [
         '*** SIMULATED UPSTREAM ***',
         `No --upstream-url / PREFSEL_UPSTREAM_URL given: answers come from prefsel's built-in simulator at ${sim.url},`,

@@ -17,6 +17,29 @@ export interface LoggerOptions {
   secrets?: readonly (string | undefined)[];
 }
 
+/**
+ * Every secret of a configuration that a log line must never show: the upstream key, the client keys, and the
+ * passwords in the PostgreSQL and Redis URLs (as written and decoded). A database driver's error can quote its
+ * connection string, and the logger cannot know which field of which cause carries it.
+ */
+export function configSecrets(
+  config: Pick<ServerConfig, 'upstreamApiKey' | 'apiKeys' | 'databaseUrl' | 'redisUrl'>,
+): string[] {
+  const passwords = [config.databaseUrl, config.redisUrl].flatMap((url) => {
+    if (!url || !URL.canParse(url)) return [];
+    const { password } = new URL(url);
+    if (password === '') return [];
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // a malformed escape: the raw form is all there is
+    }
+    return decoded === password ? [password] : [password, decoded];
+  });
+  return [config.upstreamApiKey, ...config.apiKeys, ...passwords].filter((s): s is string => !!s);
+}
+
 /** Creates the process logger. */
 export function createLogger(
   level: ServerConfig['logLevel'],

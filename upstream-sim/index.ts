@@ -4,6 +4,8 @@
  * benchmarks. Start it with {@link startSimulatedUpstream}.
  */
 export { startSimulatedUpstream } from './server.js';
+export { startSimulatedUpstreamThread } from './thread.js';
+export type { SimulatedUpstreamThread } from './thread.js';
 export type { RecordedRequest, SimulatedUpstream, SimulatedUpstreamOptions, SimulatedUpstreamStats } from './server.js';
 export { parseFaultHeader } from './faults.js';
 export type { SimFault } from './faults.js';

@@ -6,9 +6,14 @@
  * two independent.
  */
 
-/** FNV-1a, 32-bit: a stable hash of the request so replies are reproducible. */
-export function hash(text: string): number {
-  let h = 0x811c9dc5;
+/**
+ * FNV-1a, 32-bit: a stable hash of the request so replies are reproducible. FNV reads its input in order, so
+ * `hash(b, hash(a))` equals `hash(a + b)` without building the joined string (a long concatenation is a rope whose
+ * characters are slow to read one by one).
+ * @param from the hash of the text this one continues; default: FNV's offset basis (a fresh hash).
+ */
+export function hash(text: string, from = 0x811c9dc5): number {
+  let h = from;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }

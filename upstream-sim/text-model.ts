@@ -95,7 +95,8 @@ export function generateReply(options: ReplyOptions): Reply {
     temperature,
     options.choiceIndex ?? 0,
   ]);
-  const random = mulberry32(hash(key));
+  const keyHash = hash(key);
+  const random = mulberry32(keyHash);
   const noise = Math.min(1.5, temperature);
 
   const topics = contentWords(userQuestion(options.messages));
@@ -106,7 +107,7 @@ export function generateReply(options: ReplyOptions): Reply {
   const rate = (u: number) => clamp(base + (u - 0.5) * spread * noise, 0.02, 0.98);
   const uOpening = random();
   // A separate stream for the rest's latent draw, so replies at ρ = 1 are exactly what they always were.
-  const uRest = correlatedUniform(uOpening, mulberry32(hash(`${key}#rest`))(), options.prefixInformativeness ?? 1);
+  const uRest = correlatedUniform(uOpening, mulberry32(hash('#rest', keyHash))(), options.prefixInformativeness ?? 1);
   const opening = Math.max(1, Math.ceil(count * OPENING_SHARE));
   const repeat = 0.6 * (1 - competence);
   const sentences: Array<{ text: string; fresh: boolean }> = [];

@@ -15,7 +15,9 @@ import {
 import { InvalidRequestError, isAbortError, UpstreamError } from '../../core/errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Model } from '../../core/openai.js';
 import type { CallOptions, Generator } from '../../core/ports.js';
+import { takeTurn } from '../../core/turns.js';
 import { forwardableParams, pickUpstreamParams } from '../../core/upstream-params.js';
+import { chatBody } from './chat-body.js';
 
 /** hf's own request type (its `ChatCompletionInput` lives in a package we do not depend on directly). */
 type HfChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
@@ -72,11 +74,14 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     ? `(${options.name ?? 'openai-compatible'})`
     : `(Hugging Face provider ${options.provider ?? 'auto'})`;
 
-  /** Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). */
-  function callFetch(): { fetch: typeof fetch; last: () => Response | undefined } {
+  /**
+   * Per call: a fetch that adds headers and remembers the last response (hf errors drop its headers). A body we
+   * serialised ourselves is sent by hf as raw bytes without a content type, so `json` adds it.
+   */
+  function callFetch(json = false): { fetch: typeof fetch; last: () => Response | undefined } {
     let last: Response | undefined;
     const inner = options.fetch ?? fetch;
-    const extra = Object.entries(options.headers ?? {});
+    const extra = Object.entries({ ...options.headers, ...(json ? { 'content-type': 'application/json' } : {}) });
     const wrapped: typeof fetch = async (input, init) => {
       // Copying hf's headers costs a Headers object per call: only pay it when there is something to add.
       if (extra.length === 0) return (last = await inner(input, init));
@@ -93,15 +98,23 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
    * `accessToken`, `endpointUrl`, `provider`, … as its own), then the routing and key that only the operator sets.
    * @throws InvalidRequestError naming a field outside the allow-list, before anything is sent.
    */
-  function args(params: ChatCompletionCreateParams): HfChatArgs {
+  function args(params: ChatCompletionCreateParams, requestKey?: object): HfChatArgs {
     const body = pickUpstreamParams(params, allowed);
     body.model = mapModel(body.model);
+    if (baseUrl) {
+      // The body hf would write for an endpoint URL (its members, then `model`), serialised here so the k
+      // candidates of a request share their conversation's JSON (see chat-body.ts). hf sends `data` as is (and
+      // callFetch(true) adds its content type); it is ours, built from the allow-list above (a client's `data` is
+      // refused there). `model` stays an argument so hf still refuses a path-like model id.
+      const { model, ...rest } = body;
+      const data = chatBody({ ...rest, model }, requestKey);
+      return { model, data, accessToken: apiKey, endpointUrl: baseUrl } as unknown as HfChatArgs;
+    }
+    // Hugging Face providers: hf builds the body itself, since it maps the model to the provider's own id.
     // Our body is wire-compatible with hf's ChatCompletionInput, which forwards the fields it does not know verbatim.
     const wire = body as unknown as HfChatArgs;
     // hf validates the provider name at call time and throws an input error naming the valid ones.
-    return baseUrl
-      ? { ...wire, accessToken: apiKey, endpointUrl: baseUrl }
-      : { ...wire, accessToken: apiKey, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
+    return { ...wire, accessToken: apiKey, provider: (options.provider ?? 'auto') as HfChatArgs['provider'] };
   }
 
   const generator: Generator = {
@@ -110,8 +123,11 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
     async complete(params, callOptions = {}) {
       // A candidate call is never a stream, whatever the client asked for.
       const { stream: _stream, stream_options: _streamOptions, ...rest } = params;
-      const request = args(rest as ChatCompletionCreateParams);
-      const http = callFetch();
+      // Serialising and sending a body costs in proportion to the conversation: one call per turn of the event
+      // loop, so a request's k calls (and other requests' calls) let health checks in between.
+      await takeTurn();
+      const request = args(rest as ChatCompletionCreateParams, callOptions.requestKey);
+      const http = callFetch(baseUrl !== undefined);
       try {
         const out = await client.chatCompletion(request, {
           signal: callOptions.signal,
@@ -126,17 +142,19 @@ export function createOpenAICompatibleGenerator(options: OpenAICompatibleGenerat
 
     async *stream(params, callOptions = {}) {
       const usage = params.stream_options?.include_usage === true && options.continuousUsageStats === true;
+      await takeTurn(); // as in complete()
       const request = args(
         usage
           ? { ...params, stream: true, stream_options: { ...params.stream_options, continuous_usage_stats: true } }
           : { ...params, stream: true },
+        callOptions.requestKey,
       );
       // Our own controller: hf only releases the reader lock when the consumer stops, so aborting is what closes the socket.
       const controller = new AbortController();
       const onAbort = () => controller.abort(callOptions.signal?.reason);
       if (callOptions.signal?.aborted) onAbort();
       callOptions.signal?.addEventListener('abort', onAbort, { once: true });
-      const http = callFetch();
+      const http = callFetch(baseUrl !== undefined);
       try {
         const chunks = client.chatCompletionStream(request, {
           signal: controller.signal,

@@ -2,8 +2,10 @@
  * @module http/json-depth
  * How deep a JSON text nests, found before it is parsed. Deep nesting is cheap to send and expensive to hold: a
  * 100,000-level body parses fine, then overflows the stack of the first recursive consumer (zod, `JSON.stringify`
- * in the HTTP client), long after it should have been refused. The check is one pass over the characters with a
- * counter: no recursion, no allocation, O(size).
+ * in the HTTP client), long after it should have been refused. The check is one pass with a counter: no recursion,
+ * no allocation, O(size). Strings are jumped over (`indexOf` to the next quote, a native scan) rather than stepped
+ * through: a chat body is mostly string content, and a JavaScript loop over every character of a 256 KB body
+ * costs the event loop milliseconds per request.
  */
 
 /**
@@ -32,23 +34,20 @@ export interface TooDeep {
  */
 export function jsonTooDeep(text: string, maxDepth: number = MAX_JSON_DEPTH): TooDeep | null {
   let depth = 0;
-  let inString = false;
-  let stringStart = -1;
   // The last string that closed at depth 1 of a top-level object: the key of the member being read.
   let keyStart = -1;
   let keyEnd = -1;
   let topIsObject = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
-        inString = false;
-        if (depth === 1) [keyStart, keyEnd] = [stringStart, i + 1];
+    if (c === QUOTE) {
+      const end = closingQuote(text, i);
+      if (end < 0) return null; // an unterminated string: malformed, for the parser to report
+      if (depth === 1) {
+        keyStart = i;
+        keyEnd = end + 1;
       }
-    } else if (c === QUOTE) {
-      inString = true;
-      stringStart = i;
+      i = end;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (depth === 0) topIsObject = c === OPEN_OBJECT;
       if (++depth > maxDepth) return { key: topIsObject ? keyOf(text, keyStart, keyEnd) : null };
@@ -57,6 +56,19 @@ export function jsonTooDeep(text: string, maxDepth: number = MAX_JSON_DEPTH): To
     }
   }
   return null;
+}
+
+/**
+ * The position of the quote that closes the JSON string opened at `open`: the next one not escaped; -1 if none.
+ * @example closingQuote('"a\\"b" x', 0) // 5
+ */
+export function closingQuote(text: string, open: number): number {
+  for (let q = text.indexOf('"', open + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+    let backslashes = 0;
+    while (q - 1 - backslashes > open && text.charCodeAt(q - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return q;
+  }
+  return -1;
 }
 
 function keyOf(text: string, start: number, end: number): string | null {

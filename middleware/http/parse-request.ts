@@ -4,6 +4,7 @@
  * schema, then the few cross-field rules (`n` ≤ k, tool and JSON-mode requests pass through with strategy `none`).
  */
 import { InvalidRequestError } from '../../core/errors.js';
+import { takeTurn } from '../../core/turns.js';
 import type { ChatCompletionCreateParams } from '../../core/openai.js';
 import type { SelectorDefaults } from '../../core/selector.js';
 import type { PreferenceInput, SelectionOptions, StrategyName } from '../../core/types.js';
@@ -17,6 +18,9 @@ import { issuesToError } from '../validation.js';
 import { createExtensionResolver } from './extensions.js';
 import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { chatRequestSchema, type SchemaLimits } from './request-schema.js';
+
+/** Bodies from this many characters take a turn of the event loop before they are checked and parsed. */
+const TURN_CHARS = 64 * 1024;
 
 /** Why a request bypasses selection even though a selecting strategy was asked for. */
 export type PassThroughReason = 'tools' | 'response_format';
@@ -112,6 +116,9 @@ export function createRequestParser(options: RequestParserOptions): (request: Re
  */
 export async function readJson(request: Request, what = 'chat-completions request'): Promise<Record<string, unknown>> {
   const text = await request.text();
+  // Checking and parsing cost in proportion to the body: a large one waits its turn, so several arriving together
+  // are parsed one per turn of the event loop with other requests (health checks) answered in between.
+  if (text.length >= TURN_CHARS) await takeTurn();
   if (text.trim() === '') {
     throw new InvalidRequestError(`The request body is empty; send a JSON ${what}.`);
   }

@@ -7,8 +7,9 @@
  * Cancellation: a job whose signal fires leaves its queue at once; a running one is told to stop through a shared
  * flag the worker checks between pieces, and its caller is answered at once either way.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelLoadError } from '../../core/errors.js';
+import { startWorker, workerFile } from '../../core/worker-thread.js';
 import type { ChatCompletionMessageParam } from '../../core/openai.js';
 import type { ConversationEncoder, EncodedInput, PreparedConversation } from './encode.js';
 import type { EncodeJob, EncodeWorkerData } from './encode-worker.js';
@@ -97,30 +98,8 @@ interface Slot {
   dead?: Error;
 }
 
-/** How a worker file is started: compiled JavaScript as is; under a TypeScript loader (tsx, vitest), through tsx. */
-function workerEntry(): { url: URL; tsx?: string } {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./encode-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
-  if (!ts) return { url };
-  return { url, tsx: import.meta.resolve('tsx/esm/api') };
-}
-
-// Under tsx the worker registers tsx before importing the TypeScript entry. Written with import() only: eval'd
-// code is CommonJS or ESM depending on the parent's flags (`node --input-type=module -e …` makes it ESM).
-const BOOT = `import('node:worker_threads').then(async ({ workerData }) => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-});`;
-
-function startWorker(data: EncodeWorkerData): Promise<{ worker: Worker; padId: number }> {
-  const { url, tsx } = workerEntry();
-  // A worker inherits the parent's flags; Node refuses --input-type (set by `node --input-type=module -e …`) for a
-  // worker started from a file.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const worker =
-    tsx === undefined
-      ? new Worker(url, { workerData: data, execArgv })
-      : new Worker(BOOT, { eval: true, workerData: { ...data, entry: url.href, tsx } });
+function startEncodeWorker(data: EncodeWorkerData): Promise<{ worker: Worker; padId: number }> {
+  const worker = startWorker(workerFile('encode-worker', import.meta.url), { ...data });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (msg: { type: string; padId?: number; error?: Reply['error'] }) => {
@@ -146,7 +125,7 @@ export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodeP
     cancel: shared[i]!,
     keepChars: opts.keepChars ?? 64 * 1024 * 1024,
   });
-  const started = await Promise.allSettled(shared.map((_, i) => startWorker(dataFor(i))));
+  const started = await Promise.allSettled(shared.map((_, i) => startEncodeWorker(dataFor(i))));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
@@ -212,7 +191,7 @@ export async function createEncodePool(opts: EncodePoolOptions): Promise<EncodeP
     slot.worker = undefined;
     slot.running = undefined;
     void old.terminate();
-    startWorker(dataFor(slot.index)).then(
+    startEncodeWorker(dataFor(slot.index)).then(
       ({ worker }) => (closed ? void worker.terminate() : attach(slot, worker)),
       (err: Error) => fail(slot, err),
     );

@@ -140,33 +140,45 @@ export function buildFeeds(
   width = 1,
 ): Record<string, FeedTensor> {
   const rows = batch.length;
-  const cols = Math.max(width, ...batch.map((b) => b.ids.length));
-  const size = rows * cols;
-  const ids = new Array<number>(size).fill(padId);
-  const mask = new Array<number>(size).fill(0);
-  const types = new Array<number>(size).fill(0);
-  const positions = new Array<number>(size).fill(0);
-  batch.forEach((b, r) => {
-    const base = r * cols;
-    for (let c = 0; c < b.ids.length; c++) {
-      ids[base + c] = b.ids[c]!;
-      mask[base + c] = 1;
-      types[base + c] = b.typeIds?.[c] ?? 0;
-      positions[base + c] = c;
-    }
-  });
-  const values: Record<KnownInput, number[]> = {
-    input_ids: ids,
-    attention_mask: mask,
-    token_type_ids: types,
-    position_ids: positions,
-  };
+  let cols = width;
+  for (const b of batch) cols = Math.max(cols, b.ids.length);
   const feeds: Record<string, FeedTensor> = {};
+  // Typed arrays written directly (no intermediate number arrays, no BigInt per element): a batch can hold tens of
+  // thousands of positions, and this runs on the event loop between two runs of the model.
   for (const { name, type } of io.inputs) {
-    const data = type === 'int32' ? Int32Array.from(values[name]) : BigInt64Array.from(values[name], (v) => BigInt(v));
-    feeds[name] = { type, data, dims: [rows, cols] };
+    const values = new Int32Array(rows * cols);
+    if (name === 'input_ids' && padId !== 0) values.fill(padId);
+    batch.forEach((b, r) => fillRow(values.subarray(r * cols, r * cols + b.ids.length), name, b));
+    feeds[name] = { type, data: type === 'int32' ? values : toInt64(values), dims: [rows, cols] };
   }
   return feeds;
+}
+
+/** One sequence's values of input `name` (padding positions are left as they are: pad id, mask 0, type 0, 0). */
+function fillRow(row: Int32Array, name: KnownInput, b: EncodedInput): void {
+  const n = row.length;
+  if (name === 'input_ids') for (let c = 0; c < n; c++) row[c] = b.ids[c]!;
+  else if (name === 'attention_mask') row.fill(1);
+  else if (name === 'token_type_ids') for (let c = 0; c < n; c++) row[c] = b.typeIds?.[c] ?? 0;
+  else for (let c = 0; c < n; c++) row[c] = c;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Widens to int64 by writing each value's two 32-bit halves (sign-extended), not one BigInt per element. */
+function toInt64(values: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+    return out;
+  }
+  const halves = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    halves[2 * i] = v;
+    halves[2 * i + 1] = v >> 31;
+  }
+  return out;
 }
 
 /**
