@@ -23,11 +23,13 @@ export interface LatencyOptions {
   angleDeg: number;
   rho: number;
   qualitySpread: number;
+  /** The default settings (`pruned`) and the fast ones (`fast`). */
   prune: PruneOptions;
+  fast: PruneOptions;
 }
 
-/** The three ways a request is served. */
-export type Variant = 'single' | 'full' | 'pruned';
+/** The ways a request is served: one call, full RPS, pruned RPS with the default and with the fast settings. */
+export type Variant = 'single' | 'full' | 'pruned' | 'fast';
 
 /** Figures of one (k, length, variant). */
 export interface LatencyCell {
@@ -38,6 +40,10 @@ export interface LatencyCell {
   totalMs: Spread;
   /** Completion tokens the upstream wrote per request. */
   upstreamTokens: Spread;
+  /** Completion tokens the response's usage reported (what prefsel counted) per request. */
+  countedTokens: Spread;
+  /** Median over rounds of written / counted for the same request (1: every token the upstream wrote is billed). */
+  writtenVsCounted: number;
   /** This variant over full RPS in the same round (medians over rounds). */
   ttftVsFull: number;
   totalVsFull: number;
@@ -50,10 +56,11 @@ interface Sample {
   ttftMs: number;
   totalMs: number;
   tokens: number;
+  counted: number;
 }
 
-/** Streams one request; TTFT is the first chunk carrying content. */
-async function streamOnce(url: string, body: unknown): Promise<{ ttftMs: number; totalMs: number }> {
+/** Streams one request; TTFT is the first chunk carrying content; `counted` the completion tokens of its usage. */
+async function streamOnce(url: string, body: unknown): Promise<{ ttftMs: number; totalMs: number; counted: number }> {
   const started = performance.now();
   const res = await fetch(url, {
     method: 'POST',
@@ -64,14 +71,16 @@ async function streamOnce(url: string, body: unknown): Promise<{ ttftMs: number;
   const decoder = new TextDecoder();
   let ttftMs = Number.NaN;
   let buffer = '';
+  let counted = Number.NaN;
   const reader = res.body.getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
     buffer += decoder.decode(next.value, { stream: true });
     if (Number.isNaN(ttftMs) && /"content":"[^"]/.test(buffer)) ttftMs = performance.now() - started;
     if (buffer.includes('"error"')) throw new Error(`stream error: ${buffer.slice(-300)}`);
+    for (const m of buffer.matchAll(/"usage":\{[^}]*?"completion_tokens":(\d+)/g)) counted = Number(m[1]);
     buffer = buffer.slice(-200);
   }
-  return { ttftMs, totalMs: performance.now() - started };
+  return { ttftMs, totalMs: performance.now() - started, counted };
 }
 
 async function simStats(upstream: ChildServer): Promise<{ tokensSent: number; inFlight: number }> {
@@ -80,7 +89,10 @@ async function simStats(upstream: ChildServer): Promise<{ tokensSent: number; in
 }
 
 /** Tokens the upstream wrote for one request, read once its cancelled streams have closed. */
-async function measured(upstream: ChildServer, run: () => Promise<{ ttftMs: number; totalMs: number }>) {
+async function measured(
+  upstream: ChildServer,
+  run: () => Promise<{ ttftMs: number; totalMs: number; counted: number }>,
+) {
   const before = (await simStats(upstream)).tokensSent;
   const timing = await run();
   let after = await simStats(upstream);
@@ -118,6 +130,7 @@ export async function runLatency(opts: LatencyOptions, log: (line: string) => vo
         single: () => ({ strategy: 'none' }),
         full: (k) => ({ strategy: 'rps', k, prune: false }),
         pruned: (k) => ({ strategy: 'rps', k, prune: opts.prune }),
+        fast: (k) => ({ strategy: 'rps', k, prune: opts.fast }),
       };
       const bodyFor = (round: number, k: number, variant: Variant) => ({
         model: 'simulated',
@@ -125,14 +138,15 @@ export async function runLatency(opts: LatencyOptions, log: (line: string) => vo
         max_tokens: LENGTHS[length].maxTokens,
         seed: 1000 + round,
         stream: true,
+        stream_options: { include_usage: true },
         preference: { angle_deg: opts.angleDeg },
         selection: selection[variant](k),
       });
       // Warm-up (not recorded): the scorer's first batches and the HTTP connections.
-      await streamOnce(url, bodyFor(opts.rounds, Math.min(...opts.ks), 'pruned'));
+      await streamOnce(url, bodyFor(opts.rounds, Math.min(...opts.ks), 'fast'));
       for (const k of opts.ks) {
-        const samples: Record<Variant, Sample[]> = { single: [], full: [], pruned: [] };
-        const order: Variant[] = ['single', 'full', 'pruned'];
+        const samples: Record<Variant, Sample[]> = { single: [], full: [], pruned: [], fast: [] };
+        const order: Variant[] = ['single', 'full', 'pruned', 'fast'];
         for (let round = 0; round < opts.rounds; round++) {
           for (const variant of order.map((_, i) => order[(i + round) % order.length]!)) {
             samples[variant][round] = await measured(upstream, () => streamOnce(url, bodyFor(round, k, variant)));
@@ -149,15 +163,17 @@ export async function runLatency(opts: LatencyOptions, log: (line: string) => vo
             ttftMs: spread(own.map((s) => s.ttftMs)),
             totalMs: spread(own.map((s) => s.totalMs)),
             upstreamTokens: spread(own.map((s) => s.tokens)),
+            countedTokens: spread(own.map((s) => s.counted)),
+            writtenVsCounted: median(own.map((s) => ratio(s.tokens, s.counted))),
             ttftVsFull: paired(samples.full, (s) => s.ttftMs),
             totalVsFull: paired(samples.full, (s) => s.totalMs),
             ttftVsSingle: paired(samples.single, (s) => s.ttftMs),
             totalVsSingle: paired(samples.single, (s) => s.totalMs),
           });
         }
-        const [full, pruned] = [cells.at(-2)!, cells.at(-1)!];
+        const [pruned, fast] = [cells.at(-2)!, cells.at(-1)!];
         log(
-          `[pruning] latency ${length} k=${k}: TTFT pruned/full ${pruned.ttftVsFull.toFixed(2)}, total ${pruned.totalVsFull.toFixed(2)}, tokens ${median(samples.full.map((s) => s.tokens))} → ${full.upstreamTokens.median === 0 ? 0 : pruned.upstreamTokens.median}`,
+          `[pruning] latency ${length} k=${k}: TTFT / full: default ${pruned.ttftVsFull.toFixed(2)}, fast ${fast.ttftVsFull.toFixed(2)}; upstream wrote ${median(samples.full.map((s) => s.tokens))} → ${pruned.upstreamTokens.median} / ${fast.upstreamTokens.median} (counted ${pruned.countedTokens.median} / ${fast.countedTokens.median})`,
         );
       }
     } finally {

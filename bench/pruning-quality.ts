@@ -49,7 +49,20 @@ export interface QualityCellSpec {
   n: number;
   /** Directive placement of both runs (default: the engine's). */
   placement?: 'system' | 'user' | 'suffix';
+  /** Who ranks partial answers in the pruned run (default `model`; the oracles are diagnostics, see {@link Pruner}). */
+  pruner?: Pruner;
+  /** Name of the pruning settings (`default`, `fast`), for the tables. */
+  setting?: string;
 }
+
+/**
+ * Who ranks the PARTIAL answers at decision points (the final choice among survivors is always the reward model's):
+ * - `model`: the reward model, as the engine does;
+ * - `oracle-prefix`: the simulator's true attributes of the prefix itself: the best any scorer of prefixes can do
+ *   when it judges the prefix as written (it cannot see the rest, whose quality depends on ρ, nor the final length);
+ * - `oracle-final`: the true attributes of the whole answer the prefix begins (perfect foresight, no scorer can).
+ */
+export type Pruner = 'model' | 'oracle-prefix' | 'oracle-final';
 
 /** Paired outcome of one prompt. */
 interface Pair {
@@ -58,6 +71,8 @@ interface Pair {
   samePick: boolean;
   fullTokens: number;
   prunedTokens: number;
+  /** The pruned run committed to its winner before it finished (early streaming). */
+  committed?: boolean;
 }
 
 /** Figures of one cell. */
@@ -77,6 +92,8 @@ export interface QualityCell extends Omit<QualityCellSpec, 'n'> {
   prunedTokens: number;
   /** full / pruned upstream completion tokens. */
   tokenRatio: number;
+  /** Share of pruned runs that committed to the winner before it finished (its answer could stream early). */
+  committedShare: number;
 }
 
 /** Selectors per simulated world (ρ, length), sharing one scorer. */
@@ -90,8 +107,8 @@ export class QualityRig {
     private readonly world: World,
   ) {}
 
-  private rig(length: LengthName, rho: number) {
-    const key = `${length}/${rho}`;
+  private rig(length: LengthName, rho: number, pruner: Pruner = 'model') {
+    const key = `${length}/${rho}/${pruner}`;
     let rig = this.rigs.get(key);
     if (!rig) {
       const generator = createSimGenerator({
@@ -100,11 +117,10 @@ export class QualityRig {
         prefixInformativeness: rho,
         qualitySpread: this.world.qualitySpread,
         continuousUsage: true,
+        keepTexts: pruner !== 'model',
       });
-      rig = {
-        generator,
-        selector: createSelector({ generator, scorer: this.scorer, maxConcurrentUpstream: 512, maxK: 16 }),
-      };
+      const scorer = pruner === 'model' ? this.scorer : oracleScorer(this.scorer, { generator, pruner });
+      rig = { generator, selector: createSelector({ generator, scorer, maxConcurrentUpstream: 512, maxK: 16 }) };
       this.rigs.set(key, rig);
     }
     return rig;
@@ -116,7 +132,7 @@ export class QualityRig {
   }
 
   private async once(spec: QualityCellSpec, prompt: BenchPrompt, prune: PruneOptions | false) {
-    const { selector, generator } = this.rig(spec.length, spec.rho);
+    const { selector, generator } = this.rig(spec.length, spec.rho, prune === false ? 'model' : spec.pruner);
     const selection = await selector.select({
       params: {
         model: 'simulated',
@@ -138,6 +154,7 @@ export class QualityRig {
       truth: dot([truth.helpfulness, truth.verbosity], this.target()),
       index: selection.chosen.index,
       tokens: selection.usage.completion_tokens,
+      committed: selection.pruning?.committed != null,
     };
   }
 
@@ -158,6 +175,7 @@ export class QualityRig {
         samePick: full.index === pruned.index,
         fullTokens: full.tokens,
         prunedTokens: pruned.tokens,
+        committed: pruned.committed,
       };
     });
     return summarise(spec, pairs, this.world.seed);
@@ -191,6 +209,36 @@ export class QualityRig {
   }
 }
 
+/**
+ * The reward model, except that partial answers the simulator wrote are rated by their true attributes (see
+ * {@link Pruner}); whole answers keep the model's scores, so the final choice among survivors is unchanged. Rows are
+ * [helpfulness, verbosity, then the model's other attributes at 0], so the target's projection reads the truth.
+ */
+function oracleScorer(inner: Scorer, options: { generator: SimGenerator; pruner: Exclude<Pruner, 'model'> }): Scorer {
+  const { generator, pruner } = options;
+  const at = (name: string) => inner.attributes.indexOf(name);
+  return {
+    attributes: inner.attributes,
+    info: inner.info,
+    ...(inner.prepare ? { prepare: inner.prepare.bind(inner) } : {}),
+    ...(inner.countTokens ? { countTokens: inner.countTokens.bind(inner) } : {}),
+    async score(inputs, callOptions) {
+      const truths = inputs.map((input) => generator.truthOfText(input.response));
+      const model = inputs.filter((_, i) => !truths[i] || truths[i]!.complete);
+      const rows = model.length ? await inner.score(model, callOptions) : [];
+      return inputs.map((_, i) => {
+        const t = truths[i];
+        if (!t || t.complete) return rows.shift()!;
+        const truth = pruner === 'oracle-prefix' ? t.prefix : t.final;
+        const row = inner.attributes.map(() => 0);
+        row[at('helpfulness')] = truth.helpfulness;
+        row[at('verbosity')] = truth.verbosity;
+        return row;
+      });
+    },
+  };
+}
+
 function summarise(spec: QualityCellSpec, pairs: Pair[], seed: number): QualityCell {
   const cmp = pairs.map((p) => Math.sign(round9(p.prunedTruth - p.fullTruth)));
   const wins = cmp.filter((c) => c > 0).length;
@@ -218,6 +266,7 @@ function summarise(spec: QualityCellSpec, pairs: Pair[], seed: number): QualityC
     fullTokens,
     prunedTokens,
     tokenRatio: fullTokens / prunedTokens,
+    committedShare: mean(pairs.map((p) => (p.committed ? 1 : 0))),
   };
 }
 

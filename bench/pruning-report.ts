@@ -26,38 +26,58 @@ export function pruningResult(
 ): { part: PartResult<PruningResults>; svgs: Record<string, string> } {
   const { cells, sweep, placement, prefix, latency } = results;
   const headline: Headline[] = [];
-  const k8long = cells.filter((c) => c.k === 8 && c.length === 'long');
-  const mid = k8long.find((c) => c.rho === opts.sweepRho) ?? k8long[0];
-  if (mid) {
-    headline.push({
-      figure: `upstream completion tokens per request, full RPS / pruned, k=8, long answers (ρ=${mid.rho})`,
-      value: `${fmt(mid.tokenRatio)}× (${fmt(mid.fullTokens)} → ${fmt(mid.prunedTokens)})`,
-      target: '≥ 3×',
-      met: mid.tokenRatio >= 3,
-    });
+  const k8long = (setting: string, pruner = 'model') =>
+    cells.filter((c) => c.k === 8 && c.length === 'long' && c.setting === setting && (c.pruner ?? 'model') === pruner);
+  for (const setting of ['default', 'fast']) {
+    const mid = k8long(setting).find((c) => c.rho === opts.sweepRho) ?? k8long(setting)[0];
+    if (mid) {
+      headline.push({
+        figure: `${setting} settings: upstream completion tokens per request, full RPS / pruned, k=8, long answers (ρ=${mid.rho}, in-process)`,
+        value: `${fmt(mid.tokenRatio)}× (${fmt(mid.fullTokens)} → ${fmt(mid.prunedTokens)})`,
+        target: '≥ 3×',
+        met: mid.tokenRatio >= 3,
+      });
+    }
+    for (const c of k8long(setting)) {
+      const d = change(c);
+      headline.push({
+        figure: `${setting} settings: pruned vs full RPS, k=8, long, ρ=${c.rho}, n=${c.n}: win rate (ties ½)`,
+        value: `${pct(c.score.value)}% [${pct(c.score.lo)}, ${pct(c.score.hi)}] (${fmt(d.value)} points); W/L/T ${c.wins}/${c.losses}/${c.ties}`,
+        target: 'no loss beyond noise, ≤ 1 point (n ≥ 1000)',
+        met: c.n >= 1000 ? d.value >= -1 && d.hi >= 0 : null,
+      });
+    }
   }
-  for (const c of k8long) {
-    const d = change(c);
+  for (const pruner of ['oracle-prefix', 'oracle-final'])
+    for (const c of k8long('fast', pruner))
+      headline.push({
+        figure: `diagnostic: fast settings with partial answers ranked by the simulator's truth (${pruner}), k=8, long, ρ=${c.rho}, n=${c.n}`,
+        value: `${pct(c.score.value)}% [${pct(c.score.lo)}, ${pct(c.score.hi)}]; ${fmt(c.tokenRatio)}× fewer tokens`,
+      });
+  const lat = (k: number, variant: string) =>
+    latency.find((c) => c.k === k && c.length === 'long' && c.variant === variant);
+  for (const k of opts.latency.ks) {
+    const fast = lat(k, 'fast');
+    const pruned = lat(k, 'pruned');
+    const full = lat(k, 'full');
+    if (!fast || !pruned || !full) continue;
     headline.push({
-      figure: `pruned vs full RPS, k=8, long, ρ=${c.rho}, n=${c.n}: win rate (ties ½)`,
-      value: `${pct(c.score.value)}% [${pct(c.score.lo)}, ${pct(c.score.hi)}] (${fmt(d.value)} points); W/L/T ${c.wins}/${c.losses}/${c.ties}`,
-      target: 'no loss beyond noise, ≤ 1 point (n ≥ 1000)',
-      met: c.n >= 1000 ? d.value >= -1 && d.hi >= 0 : null,
-    });
-  }
-  const lat = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'pruned');
-  if (lat) {
-    const full = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'full')!;
-    const single = latency.find((c) => c.k === 8 && c.length === 'long' && c.variant === 'single')!;
-    headline.push({
-      figure: 'time to first token, pruned / full RPS, k=8, long answers (HTTP, paired per round)',
-      value: `${fmt(lat.ttftVsFull)}× (${fmt(lat.ttftMs.median)} ms vs ${fmt(full.ttftMs.median)} ms; single call ${fmt(single.ttftMs.median)} ms)`,
+      figure: `time to first token / full RPS, k=${k}, long answers (HTTP, paired per round): fast | default`,
+      value: `${fmt(fast.ttftVsFull)}× (${fmt(fast.ttftMs.median)} ms vs ${fmt(full.ttftMs.median)} ms) | ${fmt(pruned.ttftVsFull)}×`,
       target: '≤ 0.5×',
-      met: lat.ttftVsFull <= 0.5,
+      met: fast.ttftVsFull <= 0.5,
     });
     headline.push({
-      figure: 'total latency, pruned / full RPS / single call, k=8, long',
-      value: `${fmt(lat.totalMs.median)} / ${fmt(full.totalMs.median)} / ${fmt(single.totalMs.median)} ms`,
+      figure: `upstream tokens written / counted in usage, k=${k}, long (HTTP): default | fast | full`,
+      value: `${fmt(pruned.writtenVsCounted)} | ${fmt(fast.writtenVsCounted)} | ${fmt(full.writtenVsCounted)} (wrote ${fmt(pruned.upstreamTokens.median)} | ${fmt(fast.upstreamTokens.median)} | ${fmt(full.upstreamTokens.median)})`,
+    });
+  }
+  const single = lat(8, 'single');
+  const full8 = lat(8, 'full');
+  if (single && full8) {
+    headline.push({
+      figure: 'total latency, default / fast / full RPS / single call, k=8, long',
+      value: `${fmt(lat(8, 'pruned')!.totalMs.median)} / ${fmt(lat(8, 'fast')!.totalMs.median)} / ${fmt(full8.totalMs.median)} / ${fmt(single.totalMs.median)} ms`,
     });
   }
   const sys = prefix.find((p) => p.placement === 'system');
@@ -70,6 +90,8 @@ export function pruningResult(
   }
 
   const qualityRows = cells.map((c) => [
+    c.setting ?? 'default',
+    c.pruner ?? 'model',
     c.length,
     c.k,
     c.rho,
@@ -77,6 +99,7 @@ export function pruningResult(
     fmt(c.fullTokens),
     fmt(c.prunedTokens),
     `${fmt(c.tokenRatio)}×`,
+    `${pct(c.committedShare)}%`,
     `${pct(c.samePick)}%`,
     `${c.wins}/${c.losses}/${c.ties}`,
     ci(c.score, pct),
@@ -104,6 +127,8 @@ export function pruningResult(
     fmt(c.ttftVsSingle),
     fmt(c.totalVsSingle),
     fmt(c.upstreamTokens.median),
+    fmt(c.countedTokens.median),
+    fmt(c.writtenVsCounted),
   ]);
   const prefixRows = prefix.map((p) => [
     p.placement,
@@ -114,8 +139,8 @@ export function pruningResult(
   ]);
 
   const plot = 'pruning-tradeoff.svg';
-  const bySchedule = sweep.filter((c) => !c.label.includes('keep'));
-  const byKeep = sweep.filter((c) => c.label.includes('keep') || c.label.includes('default'));
+  const finishing = sweep.filter((c) => !c.label.includes('commit'));
+  const committing = sweep.filter((c) => c.label.includes('commit'));
   const svg = lineChart({
     title: `Tokens saved vs win-rate change, k=8, long answers, ρ=${opts.sweepRho} (95% CI)`,
     xLabel: 'upstream completion tokens saved, %',
@@ -126,13 +151,17 @@ export function pruningResult(
     ],
     series: [
       {
-        name: 'schedule (keep 0.5)',
-        points: bySchedule.map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi })),
+        name: 'survivors finish (default family)',
+        points: finishing
+          .map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi }))
+          .sort((a, b) => a.x - b.x),
       },
       {
-        name: 'keep fraction',
+        name: 'last point keeps one (early streaming)',
         dashed: true,
-        points: byKeep.map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi })),
+        points: committing
+          .map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi }))
+          .sort((a, b) => a.x - b.x),
       },
     ],
   });
@@ -155,8 +184,10 @@ export function pruningResult(
     headline,
     tables: [
       {
-        title: `Pruned vs full RPS on the same prompts and candidates (target ${opts.world.angleDeg}°, default schedule), judged by the simulator's true attributes`,
+        title: `Pruned vs full RPS on the same prompts and candidates (target ${opts.world.angleDeg}°), judged by the simulator's true attributes`,
         columns: [
+          'settings',
+          'partials ranked by',
           'answers',
           'k',
           'ρ',
@@ -164,6 +195,7 @@ export function pruningResult(
           'tokens full',
           'tokens pruned',
           'full / pruned',
+          'committed early',
           'same pick',
           'W/L/T',
           'win rate % (ties ½) [95% CI]',
@@ -198,7 +230,9 @@ export function pruningResult(
           'total / full',
           'TTFT / single',
           'total / single',
-          'upstream tokens',
+          'upstream tokens written',
+          'tokens in usage',
+          'written / counted',
         ],
         rows: latencyRows,
       },
@@ -212,8 +246,9 @@ export function pruningResult(
       "Judge: the simulator's true attributes (helpfulness = token share of fresh on-topic sentences, verbosity = log length; upstream-sim README) projected on the target. The reference reward model selects and never judges.",
       `Simulator: competence falls off outside ${opts.world.coverage.fromDeg}°…${opts.world.coverage.toDeg}° (σ 25°), answers differ in latent quality (qualitySpread ${opts.world.qualitySpread}); ρ is the correlation between an answer's opening (first quarter) and its rest. Long answers: lengthScale 6, max_tokens 768; short: the simulator's natural 25–120 tokens.`,
       'Win rate (ties ½) = P(pruned picks a truly better answer) + ½ P(same truth); 50% = no change. Interval: normal approximation over prompts. Ties are mostly the same candidate picked by both.',
-      'Tokens (quality tables) are what the in-process simulator generated: it stops the moment a stream stops being read. Over HTTP (latency table) a cancelled stream also costs the chunks in flight when the abort arrives: the upstream tokens column is the simulator’s own count of what it wrote.',
-      'Latency: one client, each round sends the same prompt and seed as a single call (strategy none, streamed through), full RPS (replayed after selection) and pruned RPS (early streaming), in rotating order; ratios are medians of per-round ratios.',
+      'Tokens (quality tables) are what the in-process simulator generated: it stops the moment a stream stops being read. Over HTTP (latency table) the upstream writes on while a round is decided; prefsel reads on meanwhile and counts every token it receives up to the abort, so only the chunks in flight at the abort are written but not counted (written / counted column; the simulator’s own count of what it wrote against the response’s usage).',
+      "Settings: default = schedule 192, 320, keep 0.5, survivors finish and are chosen on whole answers; fast = 64, 128, 256, keep 0.5, the last point keeps one (commit_at_last), which then streams early. Partials ranked by: the reward model (what the engine does) or, as diagnostics, the simulator's truth of the prefix (oracle-prefix: a perfect judge of the text so far) or of the whole answer it begins (oracle-final: perfect foresight).",
+      'Latency: one client, each round sends the same prompt and seed as a single call (strategy none, streamed through), full RPS (replayed after selection) and pruned RPS with the default and the fast settings (early streaming where one is left), in rotating order; ratios are medians of per-round ratios.',
       'Prefix sharing: the directive in the system turn (default, faithful to the method) makes the k prompts diverge after the first words of the directive; `suffix` appends it to the last user turn, so the conversation is a common prefix an upstream with prefix caching (vLLM) can reuse. The simulator follows a directive wherever it is placed, so the quality comparison only shows that prefsel’s pipeline treats both alike; a real model’s adherence to a moved directive must be measured on that model.',
     ],
     plots: [plot],

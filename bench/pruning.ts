@@ -9,10 +9,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PruneOptions } from '../core/types.js';
+import { PRUNE_FAST } from '../middleware/prune-options.js';
 import { createOnnxScorer, ensureReferenceModel } from '../scorers/index.js';
 import { measurePrefixShare, type PrefixShare } from './prefix-share.js';
 import { runLatency, type LatencyCell, type LatencyOptions } from './pruning-latency.js';
-import { QualityRig, type LengthName, type QualityCell, type World } from './pruning-quality.js';
+import { QualityRig, type LengthName, type QualityCell, type QualityCellSpec, type World } from './pruning-quality.js';
 import { pruningResult } from './pruning-report.js';
 import type { Mode, PartResult } from './report.js';
 
@@ -35,6 +36,8 @@ export interface PruningOptions {
   nOther: number;
   /** The pruning settings under test (the engine's defaults unless changed). */
   prune: PruneOptions;
+  /** The documented fast settings (≥ 3× and early streaming), measured beside the default on long answers. */
+  fast: PruneOptions;
   /** Schedule sweep at k = 8, long answers, ρ = `sweepRho`. */
   sweep: SweepPoint[];
   sweepRho: number;
@@ -42,7 +45,7 @@ export interface PruningOptions {
   /** Directive placement `suffix` against `system`, full RPS, short answers. */
   nPlacement: number;
   nPrefix: number;
-  latency: Omit<LatencyOptions, 'coverage' | 'angleDeg' | 'qualitySpread' | 'prune'>;
+  latency: Omit<LatencyOptions, 'coverage' | 'angleDeg' | 'qualitySpread' | 'prune' | 'fast'>;
 }
 
 /** Everything measured. */
@@ -54,14 +57,17 @@ export interface PruningResults {
   latency: LatencyCell[];
 }
 
+/** Labels: decision points, then `keep x` when not 0.5, then `+ commit` when the last point keeps one. */
 const SWEEP: SweepPoint[] = [
   { label: '256', prune: { schedule: [256] } },
+  { label: '192, 320 (default)', prune: {} },
   { label: '128, 256', prune: { schedule: [128, 256] } },
-  { label: '64, 128, 256 (default)', prune: {} },
-  { label: '32, 64, 128, 256', prune: { schedule: [32, 64, 128, 256] } },
-  { label: '64, 128, 256, keep 0.75', prune: { keep_fraction: 0.75 } },
-  { label: '64, 128, 256, keep 0.25', prune: { keep_fraction: 0.25 } },
-  { label: '128, 256, 384', prune: { schedule: [128, 256, 384] } },
+  { label: '64, 192', prune: { schedule: [64, 192] } },
+  { label: '64, 128', prune: { schedule: [64, 128] } },
+  { label: '64, 128, 256, keep 0.6', prune: { schedule: [64, 128, 256], keep_fraction: 0.6 } },
+  { label: '192, 320 + commit', prune: { commit_at_last: true } },
+  { label: '64, 128, 256 + commit (fast)', prune: PRUNE_FAST },
+  { label: '32, 64, 128, 256 + commit', prune: { ...PRUNE_FAST, schedule: [32, 64, 128, 256] } },
 ];
 
 /** Settings per mode. */
@@ -76,6 +82,7 @@ export function pruningPreset(mode: Mode): Omit<PruningOptions, 'outDir' | 'comm
     nHeadline: pick(1000, 1000, 3),
     nOther: pick(300, 60, 2),
     prune: {},
+    fast: PRUNE_FAST,
     sweep: mode === 'tiny' ? SWEEP.slice(0, 2) : SWEEP,
     sweepRho: 0.5,
     nSweep: pick(300, 60, 2),
@@ -103,18 +110,27 @@ export async function runPruningBench(opts: PruningOptions): Promise<PartResult<
   try {
     const rig = new QualityRig(scorer, opts.world);
     const cells: QualityCell[] = [];
-    for (const length of opts.lengths) {
-      for (const k of opts.ks) {
-        for (const rho of opts.rhos) {
-          const n = k === 8 && length === 'long' ? opts.nHeadline : opts.nOther;
-          const cell = await rig.cell({ k, length, rho, prune: opts.prune, n });
-          cells.push(cell);
-          log(
-            `[pruning] ${length} k=${k} ρ=${rho} n=${n}: tokens ${cell.fullTokens.toFixed(0)} → ${cell.prunedTokens.toFixed(0)} (${cell.tokenRatio.toFixed(2)}×), score ${(100 * cell.score.value).toFixed(1)}% W/L/T ${cell.wins}/${cell.losses}/${cell.ties}`,
-          );
-        }
-      }
-    }
+    const run = async (spec: QualityCellSpec) => {
+      const cell = await rig.cell(spec);
+      cells.push(cell);
+      log(
+        `[pruning] ${spec.setting}${spec.pruner && spec.pruner !== 'model' ? ` (${spec.pruner})` : ''} ${spec.length} k=${spec.k} ρ=${spec.rho} n=${spec.n}: tokens ${cell.fullTokens.toFixed(0)} → ${cell.prunedTokens.toFixed(0)} (${cell.tokenRatio.toFixed(2)}×), score ${(100 * cell.score.value).toFixed(1)}% W/L/T ${cell.wins}/${cell.losses}/${cell.ties}`,
+      );
+    };
+    const nFor = (k: number, length: LengthName) => (k === 8 && length === 'long' ? opts.nHeadline : opts.nOther);
+    for (const length of opts.lengths)
+      for (const k of opts.ks)
+        for (const rho of opts.rhos)
+          await run({ k, length, rho, prune: opts.prune, n: nFor(k, length), setting: 'default' });
+    // The fast settings only differ where answers outlast the first decision points.
+    for (const k of opts.ks)
+      for (const rho of opts.rhos)
+        await run({ k, length: 'long', rho, prune: opts.fast, n: nFor(k, 'long'), setting: 'fast' });
+    // Diagnostics (see Pruner): the fast schedule with partial answers ranked by the simulator's truth instead.
+    if (opts.ks.includes(8))
+      for (const pruner of ['oracle-prefix', 'oracle-final'] as const)
+        for (const rho of opts.rhos)
+          await run({ k: 8, length: 'long', rho, prune: opts.fast, n: opts.nHeadline, setting: 'fast', pruner });
     const sweep = [];
     for (const point of opts.sweep) {
       const cell = await rig.cell({ k: 8, length: 'long', rho: opts.sweepRho, prune: point.prune, n: opts.nSweep });
@@ -137,6 +153,7 @@ export async function runPruningBench(opts: PruningOptions): Promise<PartResult<
       angleDeg: opts.world.angleDeg,
       qualitySpread: opts.world.qualitySpread,
       prune: opts.prune,
+      fast: opts.fast,
     },
     log,
   );

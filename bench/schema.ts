@@ -133,6 +133,9 @@ export const pruningResultsSchema = z.object({
         score: interval,
         fullTokens: z.number(),
         prunedTokens: z.number(),
+        committedShare: z.number().min(0).max(1),
+        setting: z.enum(['default', 'fast']),
+        pruner: z.enum(['model', 'oracle-prefix', 'oracle-final']).optional(),
       })
       .loose(),
   ),
@@ -140,7 +143,15 @@ export const pruningResultsSchema = z.object({
   placement: z.object({ score: interval }).loose(),
   prefix: z.array(z.object({ placement: z.string(), sharedTokens: z.number(), promptTokens: z.number() })),
   latency: z.array(
-    z.object({ k: z.number().int(), variant: z.enum(['single', 'full', 'pruned']), ttftMs: spreadSchema }).loose(),
+    z
+      .object({
+        k: z.number().int(),
+        variant: z.enum(['single', 'full', 'pruned', 'fast']),
+        ttftMs: spreadSchema,
+        countedTokens: spreadSchema,
+        writtenVsCounted: z.number(),
+      })
+      .loose(),
   ),
 });
 

@@ -12,9 +12,12 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } 
 import type { CallOptions, Generator } from '../core/ports.js';
 import {
   completionChunks,
+  countTokens,
+  prefixTruth,
   replyToRequest,
   usageFor,
   type Coverage,
+  type Reply,
   type ReplyModel,
   type TrueAttributes,
 } from '../upstream-sim/index.js';
@@ -25,6 +28,18 @@ export interface SimGeneratorOptions extends Partial<Omit<ReplyModel, 'coverage'
   coverage: Coverage;
   /** Streams that ask for usage get it on every chunk, as vLLM's `continuous_usage_stats` (no per-chunk tokenizing). */
   continuousUsage?: boolean;
+  /** Remember every answer's text so {@link SimGenerator.truthOfText} can find it (the oracle pruner's diagnostic). */
+  keepTexts?: boolean;
+}
+
+/** What the simulator knows about a piece of text it wrote (see {@link SimGenerator.truthOfText}). */
+export interface TextTruth {
+  /** True attributes of the text itself (a prefix is judged as the prefix it is). */
+  prefix: TrueAttributes;
+  /** True attributes of the whole answer the text begins. */
+  final: TrueAttributes;
+  /** The text is the whole answer. */
+  complete: boolean;
 }
 
 /** Facts the generator recorded per call, for checks in the bench. */
@@ -42,7 +57,12 @@ export interface SimGenerator extends Generator {
   /** Every call's body, when recording (for prompt-prefix measurements). */
   readonly recorded: ChatCompletionCreateParams[];
   record(on: boolean): void;
+  /** The truth behind a text this generator wrote, or a prefix of one (with `keepTexts`; else undefined). */
+  truthOfText(text: string): TextTruth | undefined;
 }
+
+/** Answers are found by their opening characters (every partial answer the pruner scores is longer). */
+const KEY_CHARS = 80;
 
 /** Truths kept at once; far more than the candidates of the selections a bench runs concurrently. */
 const TRUTH_LIMIT = 20_000;
@@ -55,6 +75,7 @@ export function createSimGenerator(options: SimGeneratorOptions): SimGenerator {
   const model: ReplyModel = { ...options, falloffDeg: options.falloffDeg ?? 25 };
   const stats: SimGeneratorStats = { calls: 0, tokens: 0 };
   const truths = new Map<string, TrueAttributes>();
+  const texts = new Map<string, Reply[]>();
   const recorded: ChatCompletionCreateParams[] = [];
   let recording = false;
   let counter = 0;
@@ -67,16 +88,29 @@ export function createSimGenerator(options: SimGeneratorOptions): SimGenerator {
     truths.set(identity.id, reply.truth);
     // Bounded: answers nobody asks about (cut candidates) are forgotten oldest first.
     if (truths.size > TRUTH_LIMIT) truths.delete(truths.keys().next().value!);
+    if (options.keepTexts) {
+      const key = reply.content.slice(0, KEY_CHARS);
+      texts.set(key, [...(texts.get(key) ?? []), reply]);
+      if (texts.size > TRUTH_LIMIT) texts.delete(texts.keys().next().value!);
+    }
     return { reply, identity, usage: usageFor(params, [reply]) };
   }
 
   return {
     name: 'simulated-in-process',
+    // A stream that is not read generates nothing more (the HTTP latency bench measures a real upstream's overshoot).
+    pacedByReader: true,
     stats,
     recorded,
     record: (on) => {
       recording = on;
       recorded.length = 0;
+    },
+    truthOfText(text) {
+      const reply = texts.get(text.slice(0, KEY_CHARS))?.find((r) => r.content.startsWith(text));
+      const prefix = reply && prefixTruth(reply, countTokens(text));
+      if (!reply || !prefix) return undefined;
+      return { prefix, final: reply.truth, complete: reply.content === text };
     },
     takeTruth(id) {
       const truth = truths.get(id);

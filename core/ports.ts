@@ -37,6 +37,12 @@ export interface Generator {
    * the upstream's work when the signal aborts or the consumer stops iterating.
    */
   stream?(params: ChatCompletionCreateParams, options?: CallOptions): AsyncIterable<ChatCompletionChunk>;
+  /**
+   * True when the upstream writes only as fast as its stream is read (an in-process model). Absent or false for a
+   * network upstream, which keeps generating, and billing, whether or not its stream is read: pruning then keeps
+   * reading a candidate that waits at a decision point, so every token received up to the abort is counted.
+   */
+  readonly pacedByReader?: boolean;
   /** The upstream's models, for `GET /v1/models`. */
   listModels?(options?: CallOptions): Promise<Model[]>;
 }

@@ -44,18 +44,25 @@ export type PruneInput = boolean | PruneOptions;
 
 /** Settings of progressive pruning; anything left out takes the default (see `middleware/prune-options.ts`). */
 export interface PruneOptions {
-  /** Decision points, in completion tokens, strictly ascending; default `[64, 128, 256]`. */
+  /** Decision points, in completion tokens, strictly ascending; default `[192, 320]`. */
   schedule?: number[];
   /** Share of the live candidates kept at each decision point, in (0, 1); default 0.5 (at least one is kept). */
   keep_fraction?: number;
   /** Never fewer survivors than this; default 1 (the HTTP layer raises it to the `n` choices asked for). */
   min_keep?: number;
   /**
-   * Commit early to a decisive leader: at a decision point with at least three live candidates, when the leader's
-   * partial projection exceeds the runner-up's by at least this share of the round's range (best − worst), every other
-   * candidate is cut. In (0, 1]; null (default) commits only when one candidate is left.
+   * Commit early to a decisive leader: at a decision point with at least two live candidates, when the leader's
+   * partial projection exceeds the runner-up's by at least this share of the first round's spread (best − worst
+   * partial projection when all k were compared), every other candidate is cut. In (0, 1]; null commits only when
+   * one candidate is left.
    */
   decisive_lead?: number | null;
+  /**
+   * The last decision point keeps only `min_keep` candidates, so (with `min_keep` 1) the winner is chosen on its
+   * partial answer there and streams early for any k. Default false: `keep_fraction` applies there too and the
+   * survivors finish, to be chosen on their whole answers.
+   */
+  commit_at_last?: boolean;
 }
 
 /** Per-request selection options; anything left out takes the selector's defaults. */
@@ -154,6 +161,7 @@ export interface PruningReport {
   keepFraction: number;
   minKeep: number;
   decisiveLead: number | null;
+  commitAtLast: boolean;
   /** One entry per decision point that was reached with more than `minKeep` candidates live. */
   rounds: Array<{ round: number; tokens: number; atMs: number; live: number[]; kept: number[]; pruned: number[] }>;
   /** The candidate committed to before it finished (early streaming starts here), or null. */

@@ -19,6 +19,7 @@ describe('prune options', () => {
     [{ schedule: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, 'selection.prune.schedule'],
     [{ min_keep: 0 }, 'selection.prune.min_keep'],
     [{ decisive_lead: 2 }, 'selection.prune.decisive_lead'],
+    [{ commit_at_last: 'yes' }, 'selection.prune.commit_at_last'],
     [{ keep: 0.5 }, 'selection.prune.keep'],
     ['yes', 'selection.prune'],
   ])('rejects %j naming %s', (value, param) => {
@@ -35,16 +36,24 @@ describe('prune options', () => {
       keepFraction: 0.5,
       minKeep: 1,
       decisiveLead: null,
+      commitAtLast: false,
     });
-    expect(resolvePrune(true, { schedule: [10, 20], decisive_lead: 0.5 })).toMatchObject({
+    expect(resolvePrune(true, { schedule: [10, 20], decisive_lead: 0.5, commit_at_last: true })).toMatchObject({
       schedule: [10, 20],
       decisiveLead: 0.5,
+      commitAtLast: true,
     });
-    expect(resolvePrune({ keep_fraction: 0.25, decisive_lead: null }, { schedule: [10], decisive_lead: 0.5 })).toEqual({
+    expect(
+      resolvePrune(
+        { keep_fraction: 0.25, decisive_lead: null, commit_at_last: false },
+        { schedule: [10], decisive_lead: 0.5, commit_at_last: true },
+      ),
+    ).toEqual({
       schedule: [10],
       keepFraction: 0.25,
       minKeep: 1,
       decisiveLead: null,
+      commitAtLast: false,
     });
   });
 

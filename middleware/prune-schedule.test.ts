@@ -83,9 +83,38 @@ describe('progressive pruning: nothing to cut', () => {
 });
 
 describe('progressive pruning: schedule and cancellation', () => {
-  it('halves the live candidates at 64, 128 and 256 tokens in one scorer call each and aborts the losers at once', async () => {
+  it('by default halves the live candidates at 192 and 320 tokens and lets the last two finish', async () => {
     const { selector, calls } = pruningSelector();
     const selection = await selector.select({ params, selection: { k: 8, prune: true } });
+    expect(selection.pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
+      [192, 8, 4],
+      [320, 4, 2],
+    ]);
+    // The choice is made on whole answers: both survivors finished and were scored in full.
+    expect(selection.pruning?.committed).toBeNull();
+    expect(calls.at(-1)).toHaveLength(2);
+    expect(selection.candidates.filter((c) => c.status === 'ok')).toHaveLength(2);
+  });
+
+  it('commit_at_last: the last decision point keeps one, which streams early, for any k', async () => {
+    const { selector } = pruningSelector();
+    const winners: EarlyWinner[] = [];
+    const selection = await selector.select(
+      { params, selection: { k: 16, prune: { schedule: [64, 128, 256], commit_at_last: true } } },
+      { onCommit: (w) => winners.push(w) },
+    );
+    expect(selection.pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
+      [64, 16, 8],
+      [128, 8, 4],
+      [256, 4, 1],
+    ]);
+    expect(selection.pruning?.committed).toMatchObject({ index: selection.chosen.index, reason: 'last' });
+    expect(winners.map((w) => w.index)).toEqual([selection.chosen.index]);
+  });
+
+  it('halves the live candidates at 64, 128 and 256 tokens in one scorer call each and aborts the losers at once', async () => {
+    const { selector, calls } = pruningSelector();
+    const selection = await selector.select({ params, selection: { k: 8, prune: { schedule: [64, 128, 256] } } });
     const { pruning } = selection;
     expect(pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
       [64, 8, 4],
@@ -172,11 +201,41 @@ describe('progressive pruning: accounting', () => {
       // Prompt tokens of a cut stream: the sibling's upstream report (prompts differ only in the directive).
       expect(c.usage?.prompt_tokens).toBe(chosen.usage?.prompt_tokens);
     }
-    expect(selection.pruning?.tokens.counted).toBe(sum - chosen.usage!.completion_tokens);
+    const billed = selection.candidates.filter((c) => c.usageSource === 'upstream');
+    expect(billed.length).toBeGreaterThanOrEqual(1);
+    expect(selection.pruning?.tokens.counted).toBe(sum - billed.reduce((s, c) => s + c.usage!.completion_tokens, 0));
     expect(selection.pruning?.tokens.savedEstimate).toBeGreaterThan(0);
     // What the upstream sent includes chunks buffered after the cut, never less than what was counted.
     await vi.waitFor(() => expect(sim.inFlight).toBe(0));
     expect(sim.tokensSent).toBeGreaterThanOrEqual(sum);
+  });
+
+  it('counts what the upstream wrote while a round was being decided, not only up to the decision point', async () => {
+    // A scorer that takes 300 ms per round: the upstream (200 tokens/s) writes on meanwhile, as a real one does.
+    const { scorer } = recordingScorer();
+    const slow = {
+      ...scorer,
+      score: async (inputs: readonly ScoreInput[], o?: { signal?: AbortSignal }) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return scorer.score(inputs, o);
+      },
+    };
+    const selector = createSelector({
+      generator: createOpenAICompatibleGenerator({ baseUrl: sim.url }),
+      scorer: slow,
+      defaults: { preference: { angle_deg: 20 } },
+    });
+    const selection = await selector.select({ params, selection: { k: 8, prune: true } });
+    await vi.waitFor(() => expect(sim.inFlight).toBe(0));
+    const pruned = selection.candidates.filter((c) => c.status === 'pruned');
+    for (const c of pruned) expect(c.usage!.completion_tokens).toBeGreaterThanOrEqual(c.pruned!.tokens);
+    // Tokens received after the text each cut stream was judged on: billed by the upstream, so counted.
+    const pastThePoint = pruned.reduce((sum, c) => sum + c.usage!.completion_tokens - c.pruned!.tokens, 0);
+    expect(pastThePoint).toBeGreaterThan(0);
+    // Only what was still on the wire at each cut goes uncounted: less than what was read past the points.
+    const counted = selection.usage.completion_tokens;
+    expect(sim.tokensSent).toBeGreaterThanOrEqual(counted);
+    expect(sim.tokensSent - counted).toBeLessThan(pastThePoint);
   });
 
   it('with continuous_usage_stats the upstream’s own running count bills cut streams', async () => {

@@ -1,14 +1,15 @@
 /**
  * @module prune-schedule
  * Progressive pruning (Speculative Rejection through an OpenAI-compatible API): every candidate is streamed; at each
- * decision point of the schedule (default 64, 128, 256 completion tokens) the pruner waits until every live
+ * decision point of the schedule (default 192, 320 completion tokens) the pruner waits until every live
  * candidate has reached it or finished, scores all of their texts in ONE batched scorer call (partial text at the
  * decision point; finished candidates compete with their full text), ranks them by projection on the target (the
- * engine's ranking order) and keeps the best ⌈live · keep_fraction⌉, never fewer than `min_keep`; the others' upstream
- * streams are aborted at once. After the last decision point the survivors run to the end and are scored in full.
+ * engine's ranking order) and keeps the best ⌈live · keep_fraction⌉ (only `min_keep` at the last point with
+ * `commit_at_last`), never fewer than `min_keep`; the others' upstream streams are aborted at once. After the last
+ * decision point the survivors run to the end and are scored in full.
  *
  * Early commit: once one candidate is left while it is still being generated (or, with `decisive_lead`, when the
- * leader's margin over the runner-up is at least that share of the round's best−worst range, with ≥ 3 live) the pruner
+ * leader's margin over the runner-up is at least that share of the first round's best−worst spread) the pruner
  * calls `onCommit` with a live view of its text, so a streaming client gets its first token after the decision point
  * instead of after the slowest candidate.
  *
@@ -17,12 +18,12 @@
  * arrived, else `counted` (prompt tokens then from the running usage, a sibling's report, or the tokenizer).
  */
 import type { ChatCompletionMessageParam } from '../core/openai.js';
-import { contentText } from '../core/openai.js';
 import type { Generator, PreparedPrompt, Scorer } from '../core/ports.js';
 import type { EarlyWinner } from '../core/selector.js';
 import type { CandidateReport, Direction, PartialScore, PruningReport } from '../core/types.js';
+import { promptTokens, pruningReport, toReport } from './prune-report.js';
 import { degenerateReason } from './degenerate.js';
-import { describeError, type CandidatePlan } from './generate-candidates.js';
+import type { CandidatePlan } from './generate-candidates.js';
 import { keepCount, type ResolvedPrune } from './prune-options.js';
 import { rankOrder, scoreCandidates, scoreResponses, type RatedResponse } from './rank.js';
 import { runStreamedCandidate, StreamedCandidate, type TokenCounter } from './stream-candidates.js';
@@ -84,6 +85,8 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
   const rounds: PruningReport['rounds'] = [];
   let committed: PruningReport['committed'] = null;
   let scoringMs = 0;
+  /** Best − worst partial projection at the first round, where every candidate was compared: the request's scale. */
+  let spread: number | undefined;
 
   const stopAll = () => streams.forEach((s) => s.controller.abort(signal.reason));
   signal.addEventListener('abort', stopAll, { once: true });
@@ -106,6 +109,7 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
       runner: options.runner,
       count: options.count,
       stallMs: options.stallMs,
+      readAhead: options.generator.pacedByReader !== true,
       requestKey,
     }).then(() => report(s)),
   );
@@ -132,20 +136,30 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
       // Nothing to decide, or nothing left to save: every live answer is already complete.
       if (live.length <= minKeep || !live.some((s) => s.generating)) break;
       const scoringStarted = performance.now();
-      const fresh = live.filter((s) => !(s.state === 'finished' && cache.has(s.index)));
+      // What each competes with, taken now: a candidate reading ahead may finish while the round is being scored.
+      const seen = new Map(
+        live.map((s) => [
+          s.index,
+          s.state === 'finished'
+            ? { text: s.text, tokens: s.tokens, finished: true }
+            : { ...s.atGate!, finished: false },
+        ]),
+      );
+      const fresh = live.filter((s) => !(seen.get(s.index)!.finished && cache.has(s.index)));
       const rated = await scoreResponses(
-        fresh.map((s) => (s.state === 'finished' ? s.text : s.atGate!.text)),
+        fresh.map((s) => seen.get(s.index)!.text),
         { ...options, labels: fresh.map((s) => s.index) },
       );
       scoringMs += performance.now() - scoringStarted;
-      fresh.forEach((s, i) => s.state === 'finished' && cache.set(s.index, rated[i]!));
+      fresh.forEach((s, i) => seen.get(s.index)!.finished && cache.set(s.index, rated[i]!));
       const atMs = since();
       const scored = live.map((s) => {
         const r = cache.get(s.index) ?? rated[fresh.indexOf(s)]!;
+        const { tokens: at, finished } = seen.get(s.index)!;
         const partial: PartialScore = {
           round,
-          tokens: s.state === 'finished' ? s.tokens : s.atGate!.tokens,
-          finished: s.state === 'finished',
+          tokens: at,
+          finished,
           scores: r.scores,
           projection: r.projection,
           atMs,
@@ -154,8 +168,10 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
         return { stream: s, partial, index: s.index, direction: s.direction, projection: r.projection };
       });
       scored.sort(rankOrder);
-      const lead = decisiveLead(scored, { share: prune.decisiveLead, minKeep });
-      const keep = lead ? 1 : keepCount(live.length, settings);
+      spread ??= scored[0]!.projection - scored.at(-1)!.projection;
+      const lead = decisiveLead(scored, { share: prune.decisiveLead, minKeep, spread });
+      const last = round === prune.schedule.length - 1 && prune.commitAtLast;
+      const keep = lead ? 1 : last ? minKeep : keepCount(live.length, settings);
       for (const { stream, partial } of scored.slice(keep)) {
         prunedAt.set(stream.index, { round, tokens: partial.tokens, projection: partial.projection, atMs });
         stream.cut();
@@ -205,95 +221,14 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
   };
 }
 
-/** True when the leader's margin over the runner-up is decisive (see `PruneOptions.decisive_lead`). */
+/**
+ * True when the leader's margin over the runner-up is decisive (see `PruneOptions.decisive_lead`): at least `share`
+ * of the first round's spread, so a lead among the last two still has a scale to be measured against.
+ */
 function decisiveLead(
   ranked: ReadonlyArray<{ projection: number }>,
-  options: { share: number | null; minKeep: number },
+  options: { share: number | null; minKeep: number; spread: number },
 ): boolean {
-  if (options.share === null || options.minKeep !== 1 || ranked.length < 3) return false;
-  const range = ranked[0]!.projection - ranked.at(-1)!.projection;
-  return range > 0 && ranked[0]!.projection - ranked[1]!.projection >= options.share * range;
-}
-
-/** Prompt tokens for candidates whose upstream usage never arrived: a sibling's report, else the tokenizer's count. */
-function promptTokens(streams: readonly StreamedCandidate[], options: GeneratePrunedOptions): number {
-  const reported = streams.find((s) => s.usage)?.usage?.prompt_tokens;
-  if (reported !== undefined) return reported;
-  return options.plans[0]
-    ? options.count(options.plans[0].params.messages.map((m) => contentText(m.content)).join('\n'))
-    : 0;
-}
-
-function toReport(
-  s: StreamedCandidate,
-  context: {
-    partials: ReadonlyMap<number, PartialScore[]>;
-    prunedAt: ReadonlyMap<number, NonNullable<CandidateReport['pruned']>>;
-    /** Prompt tokens to bill where the upstream reported none; undefined while others still run. */
-    prompt: number | undefined;
-  },
-): CandidateReport {
-  const report: CandidateReport = {
-    index: s.index,
-    direction: s.direction,
-    status: 'ok',
-    chosen: false,
-    latencyMs: s.latencyMs,
-    completionTokens: s.tokens,
-  };
-  const partials = context.partials.get(s.index);
-  if (partials) report.partials = partials;
-  if (s.state === 'finished' && s.usage) {
-    report.usage = s.usage;
-    report.usageSource = 'upstream';
-  } else if (s.tokens > 0 || s.state === 'finished') {
-    const prompt = s.usage?.prompt_tokens ?? context.prompt ?? 0;
-    report.usage = { prompt_tokens: prompt, completion_tokens: s.tokens, total_tokens: prompt + s.tokens };
-    report.usageSource = 'counted';
-  }
-  const message = { role: 'assistant' as const, content: s.text };
-  if (s.state === 'cut') {
-    const pruned = context.prunedAt.get(s.index);
-    return { ...report, status: 'pruned', message, ...(pruned ? { pruned } : {}) };
-  }
-  if (s.state === 'failed') return { ...report, status: 'failed', error: describeError(s.error) };
-  report.message = message;
-  report.finishReason = s.finishReason;
-  report.completion = s.completion();
-  const reason = degenerateReason(s.text);
-  if (reason)
-    return { ...report, status: 'excluded', error: { message: `Excluded before scoring: ${reason}.`, status: null } };
-  return report;
-}
-
-function pruningReport(
-  candidates: readonly CandidateReport[],
-  context: {
-    prune: ResolvedPrune;
-    minKeep: number;
-    rounds: PruningReport['rounds'];
-    committed: PruningReport['committed'];
-  },
-): PruningReport {
-  const completion = candidates.reduce((sum, c) => sum + (c.usage?.completion_tokens ?? 0), 0);
-  const counted = candidates.reduce(
-    (sum, c) => sum + (c.usageSource === 'counted' ? (c.usage?.completion_tokens ?? 0) : 0),
-    0,
-  );
-  const finished = candidates.filter((c) => c.status === 'ok' || c.status === 'excluded');
-  const meanLength = finished.length
-    ? finished.reduce((sum, c) => sum + (c.completionTokens ?? 0), 0) / finished.length
-    : 0;
-  const savedEstimate = candidates
-    .filter((c) => c.status === 'pruned')
-    .reduce((sum, c) => sum + Math.max(0, meanLength - (c.completionTokens ?? 0)), 0);
-  return {
-    schedule: context.prune.schedule,
-    keepFraction: context.prune.keepFraction,
-    minKeep: context.minKeep,
-    decisiveLead: context.prune.decisiveLead,
-    rounds: context.rounds,
-    committed: context.committed,
-    tokens: { completion, counted, savedEstimate: Math.round(savedEstimate) },
-  };
+  if (options.share === null || options.minKeep !== 1 || ranked.length < 2) return false;
+  return options.spread > 0 && ranked[0]!.projection - ranked[1]!.projection >= options.share * options.spread;
 }

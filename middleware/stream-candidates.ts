@@ -3,9 +3,11 @@
  * One candidate generated as a stream (`stream: true` upstream), for progressive pruning. It keeps the partial text
  * and its own count of completion tokens (the upstream's running usage when a chunk carries one, as vLLM's
  * `continuous_usage_stats` does, else the scorer's tokenizer over each piece), and it stops at *gates*: when its
- * count reaches the decision point the pruner set, it records the text at that point and stops reading until the
- * pruner releases it (read on) or cuts it (its upstream stream is aborted at once). Not reading while it waits only
- * leaves the upstream's chunks buffered; the decision sees every candidate at the same length.
+ * count reaches the decision point the pruner set, it records the text at that point and waits until the pruner
+ * releases it (read on) or cuts it (its upstream stream is aborted at once); the decision sees every candidate at the
+ * same length. While it waits it keeps reading (`readAhead`, the default for a network upstream, which generates and
+ * bills whether or not it is read), so every token received up to the abort is counted and a kept candidate loses no
+ * time; an in-process upstream that writes only when read (`Generator.pacedByReader`) is not read while it waits.
  *
  * Failures: an upstream error before the first chunk is retried like any candidate call (429/5xx); once text has
  * arrived, an error or a stream that sends nothing for `stallMs` drops the candidate (never retried: the text would
@@ -54,6 +56,8 @@ export class StreamedCandidate {
   /** Aborts this candidate's upstream call wherever it is (queued, streaming, waiting). */
   readonly controller = new AbortController();
   private gate = Number.POSITIVE_INFINITY;
+  /** Text length at each token count reached, so a gate the candidate has read past still snapshots the right text. */
+  private readonly marks: Array<{ tokens: number; length: number }> = [];
   private release: ((go: boolean) => void) | undefined;
   private meta: Pick<ChatCompletion, 'id' | 'created' | 'model' | 'system_fingerprint'> | undefined;
   private readonly listeners = new Set<Listener>();
@@ -64,9 +68,17 @@ export class StreamedCandidate {
     private readonly onChange: () => void,
   ) {}
 
-  /** Stop at `tokens` next (Infinity: run to the end); releases the candidate if it is waiting. */
+  /**
+   * Stop at `tokens` next (Infinity: run to the end); releases the candidate if it is waiting, unless (reading ahead)
+   * it has already reached the new gate, where it waits again with the text at that point.
+   */
   setGate(tokens: number): void {
     this.gate = tokens;
+    if (this.state === 'waiting' && this.release === undefined && this.tokens >= tokens) {
+      this.atGate = this.snapshot(tokens);
+      this.onChange();
+      return;
+    }
     if (this.state === 'waiting') {
       this.state = 'streaming';
       this.atGate = undefined;
@@ -143,6 +155,7 @@ export class StreamedCandidate {
     this.tokens = 0;
     this.usage = undefined;
     this.finishReason = null;
+    this.marks.length = 0;
   }
 
   /** Applies one chunk; returns true when the candidate has reached its gate. */
@@ -166,8 +179,27 @@ export class StreamedCandidate {
       this.usage = chunk.usage;
       this.tokens = chunk.usage.completion_tokens;
     }
+    if (this.marks.at(-1)?.tokens !== this.tokens) this.marks.push({ tokens: this.tokens, length: this.text.length });
     // A finished answer never waits: it competes with its full text.
-    return this.finishReason === null && this.tokens >= this.gate;
+    return this.state === 'streaming' && this.finishReason === null && this.tokens >= this.gate;
+  }
+
+  /**
+   * Reading ahead: records the gate snapshot and tells the pruner, but the stream goes on being read (and counted);
+   * the candidate stays `waiting` for the pruner until {@link setGate} or {@link cut}.
+   */
+  markGate(): void {
+    this.state = 'waiting';
+    this.atGate = this.snapshot(this.gate);
+    this.onChange();
+  }
+
+  /** The text and count where the count first reached `tokens` (the latest when it never did). */
+  private snapshot(tokens: number): { text: string; tokens: number } {
+    const mark = this.marks.find((m) => m.tokens >= tokens) ?? this.marks.at(-1);
+    return mark
+      ? { text: this.text.slice(0, mark.length), tokens: mark.tokens }
+      : { text: this.text, tokens: this.tokens };
   }
 
   /** Records the gate snapshot and waits for the pruner; resolves true to read on, false when cut. */
@@ -183,6 +215,7 @@ export class StreamedCandidate {
   finish(): void {
     if (this.state === 'cut') return;
     this.state = 'finished';
+    this.atGate = undefined;
     this.emit(null);
     this.onChange();
   }
@@ -209,6 +242,8 @@ export interface RunStreamOptions {
   count: TokenCounter;
   /** Mid-stream: drop the candidate when nothing arrives for this long. */
   stallMs: number;
+  /** Keep reading while waiting at a gate (see the module doc); default true. */
+  readAhead?: boolean;
   /** The same object for every candidate of the request (the generator's `requestKey`). */
   requestKey?: object;
 }
@@ -266,7 +301,9 @@ async function streamOnce(candidate: StreamedCandidate, options: RunStreamOption
       if (next.done) return;
       started = true;
       if (candidate.state === 'cut') return;
-      if (candidate.apply(next.value, count) && !(await candidate.waitAtGate())) return;
+      if (!candidate.apply(next.value, count)) continue;
+      if (options.readAhead !== false) candidate.markGate();
+      else if (!(await candidate.waitAtGate())) return;
     }
   } catch (err) {
     if (stalled) throw stalled;

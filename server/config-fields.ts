@@ -172,7 +172,7 @@ export const CONFIG_FIELDS = {
     env: 'PREFSEL_PRUNE',
     kind: 'string',
     arg: 'P',
-    help: 'Default progressive pruning (streamed candidates, losers cut at 64/128/256 tokens, early streaming): on, off, or JSON such as {"schedule":[64,128,256],"keep_fraction":0.5}. Requests override it with selection.prune.',
+    help: 'Default progressive pruning (streamed candidates, losers cut at 192/320 tokens): on, off, or JSON such as {"schedule":[64,128,256],"commit_at_last":true} (cheaper, early streaming, some quality loss). Requests override it with selection.prune.',
     schema: prune,
     default: BASE_DEFAULTS.prune,
     defaultText: 'off',

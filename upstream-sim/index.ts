@@ -13,7 +13,7 @@ export { CHAOS_KINDS } from './chaos.js';
 export type { ChaosKind, ChaosOptions } from './chaos.js';
 export { BREAKS } from './broken.js';
 export type { Break } from './broken.js';
-export { competenceAt, generateReply, OPENING_SHARE } from './text-model.js';
+export { competenceAt, generateReply, OPENING_SHARE, prefixTruth } from './text-model.js';
 export type { Coverage, Reply, ReplyOptions, TrueAttributes } from './text-model.js';
 export { completionChunks } from './respond.js';
 export type { ChunkOptions, StreamPiece } from './respond.js';

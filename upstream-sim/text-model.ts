@@ -69,6 +69,8 @@ export interface Reply {
   competence: number;
   /** The reply's true attributes, for judging selections. */
   truth: TrueAttributes;
+  /** Each sentence's tokens and freshness, in order, for {@link prefixTruth} (diagnostics only). */
+  sentences?: ReadonlyArray<{ tokens: number; fresh: boolean }>;
 }
 
 /** Share of an answer's sentences that form its opening (at least one sentence). */
@@ -127,6 +129,7 @@ export function generateReply(options: ReplyOptions): Reply {
         .join(' '),
     );
   const full = paragraphs.join('\n\n');
+  const pieces = sentences.map((s) => ({ tokens: countTokens(s.text), fresh: s.fresh }));
   const limit = options.maxTokens ?? Number.POSITIVE_INFINITY;
   const { text, truncated } = truncateTokens(full, limit);
   const completionTokens = countTokens(text);
@@ -136,17 +139,26 @@ export function generateReply(options: ReplyOptions): Reply {
     completionTokens,
     angleDeg,
     competence,
-    truth: trueAttributes(sentences, completionTokens),
+    truth: trueAttributes(pieces, completionTokens),
+    sentences: pieces,
   };
 }
 
+/**
+ * True attributes of a reply's first `tokens` tokens: what that prefix itself is worth (verbosity follows the prefix's
+ * length). Diagnostics only: the pruning bench's oracle prefix pruner ranks partial answers with it.
+ */
+export function prefixTruth(reply: Reply, tokens: number): TrueAttributes | undefined {
+  return reply.sentences ? trueAttributes(reply.sentences, Math.min(tokens, reply.completionTokens)) : undefined;
+}
+
 /** True attributes of the delivered text: the sentences up to `tokens` (a cut sentence counts by its kept tokens). */
-function trueAttributes(sentences: ReadonlyArray<{ text: string; fresh: boolean }>, tokens: number): TrueAttributes {
+function trueAttributes(sentences: ReadonlyArray<{ tokens: number; fresh: boolean }>, tokens: number): TrueAttributes {
   let left = tokens;
   let fresh = 0;
   for (const s of sentences) {
     if (left <= 0) break;
-    const kept = Math.min(left, countTokens(s.text));
+    const kept = Math.min(left, s.tokens);
     if (s.fresh) fresh += kept;
     left -= kept;
   }

@@ -56,6 +56,7 @@ export interface PruningReportJson {
   keep_fraction: number;
   min_keep: number;
   decisive_lead: number | null;
+  commit_at_last: boolean;
   rounds: Array<{ round: number; tokens: number; at_ms: number; live: number[]; kept: number[]; pruned: number[] }>;
   /** The candidate streamed live before it finished, and when. */
   committed: { index: number; reason: 'last' | 'lead'; at_ms: number; tokens: number } | null;
@@ -131,6 +132,7 @@ function pruningJson(p: PruningReport): PruningReportJson {
     keep_fraction: p.keepFraction,
     min_keep: p.minKeep,
     decisive_lead: p.decisiveLead,
+    commit_at_last: p.commitAtLast,
     rounds: p.rounds.map(({ atMs, ...r }) => ({ ...r, at_ms: Math.round(atMs) })),
     committed: p.committed
       ? {
