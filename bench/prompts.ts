@@ -83,11 +83,12 @@ export interface BenchPrompt {
 export const PROMPTS: readonly BenchPrompt[] = TOPICS.map((content, id) => ({ id, content }));
 
 /**
- * The first `n` prompts; beyond the built-in set it cycles with a suffix, so larger runs still get distinct
- * requests (and distinct seeds).
+ * `n` prompts from id `firstId` (default: the first `n`); beyond the built-in set it cycles with a suffix, so larger
+ * runs still get distinct requests (and distinct seeds). Disjoint id ranges give disjoint prompt sets.
  */
-export function promptSet(n: number): BenchPrompt[] {
-  return Array.from({ length: n }, (_, id) => {
+export function promptSet(n: number, firstId = 0): BenchPrompt[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = firstId + i;
     const base = TOPICS[id % TOPICS.length]!;
     const round = Math.floor(id / TOPICS.length);
     return { id, content: round === 0 ? base : `${base} (Variant ${round + 1}.)` };

@@ -9,7 +9,7 @@
 import type { PruneOptions } from '../core/types.js';
 import { stopAll, type ChildServer } from './procs.js';
 import { promptSet } from './prompts.js';
-import { LENGTHS, type LengthName } from './pruning-quality.js';
+import { LENGTHS, TRAINING_PROMPTS, type LengthName } from './pruning-quality.js';
 import { startPrefsel, startUpstream } from './servers.js';
 import { median, ratio, spread, type Spread } from './stats.js';
 
@@ -103,6 +103,34 @@ async function measured(
   return { ...timing, tokens: after.tokensSent - before };
 }
 
+/**
+ * A server's forecast (`prune.forecast`) learns from its first requests, which run uncut; like a deployment, the
+ * server gets them (on training prompts of their own, 8 at a time) before anything is measured, until one answers
+ * `x-selection-forecast: forecasting`.
+ * @returns the learning requests sent.
+ */
+async function warmForecast(url: string, bodyFor: (id: number) => Record<string, unknown>): Promise<number> {
+  let learning = 0;
+  for (let batch = 0; batch < 20; batch++) {
+    const modes = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(bodyFor(TRAINING_PROMPTS + batch * 8 + i)),
+        });
+        if (!res.ok) throw new Error(`prefsel answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+        return res.headers.get('x-selection-forecast');
+      }),
+    );
+    if (modes.every((m) => m === null)) return 0; // the settings under test use no forecast
+    learning += modes.filter((m) => m === 'learning').length;
+    if (modes.includes('forecasting')) return learning;
+  }
+  throw new Error(`the server's forecast was still learning after ${learning} requests`);
+}
+
 /** Runs the latency part: per length, one upstream and one prefsel; per k, `rounds` rounds of the three variants. */
 export async function runLatency(opts: LatencyOptions, log: (line: string) => void): Promise<LatencyCell[]> {
   const cells: LatencyCell[] = [];
@@ -144,6 +172,15 @@ export async function runLatency(opts: LatencyOptions, log: (line: string) => vo
       });
       // Warm-up (not recorded): the scorer's first batches and the HTTP connections.
       await streamOnce(url, bodyFor(opts.rounds, Math.min(...opts.ks), 'fast'));
+      const learned = await warmForecast(url, (id) => ({
+        ...bodyFor(0, 8, 'fast'),
+        messages: [{ role: 'user', content: promptSet(1, id)[0]!.content }],
+        seed: id,
+        stream: false,
+        stream_options: undefined,
+      }));
+      if (learned)
+        log(`[pruning] latency ${length}: the server's forecast learned from ${learned} uncut requests first`);
       for (const k of opts.ks) {
         const samples: Record<Variant, Sample[]> = { single: [], full: [], pruned: [], fast: [] };
         const order: Variant[] = ['single', 'full', 'pruned', 'fast'];

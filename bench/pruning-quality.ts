@@ -18,6 +18,9 @@ import { promptSet, type BenchPrompt } from './prompts.js';
 import { createSimGenerator, type SimGenerator } from './sim-generator.js';
 import { bootstrap, mean, wilson, type Interval } from './stats.js';
 
+/** First prompt id of the forecast's training prompts: far beyond any cell's `n`, so the two sets never meet. */
+export const TRAINING_PROMPTS = 1_000_000;
+
 /** Answer lengths the bench compares. */
 export const LENGTHS = {
   /** The simulator's natural length: 2–10 sentences, about 25–120 tokens; mostly below the first decision point. */
@@ -73,6 +76,8 @@ interface Pair {
   prunedTokens: number;
   /** The pruned run committed to its winner before it finished (early streaming). */
   committed?: boolean;
+  /** The pruned run was one of the forecast's learning runs (uncut: full RPS). */
+  learning?: boolean;
 }
 
 /** Figures of one cell. */
@@ -94,6 +99,11 @@ export interface QualityCell extends Omit<QualityCellSpec, 'n'> {
   tokenRatio: number;
   /** Share of pruned runs that committed to the winner before it finished (its answer could stream early). */
   committedShare: number;
+  /**
+   * `prune.forecast` cells: learning runs made on separate training prompts before the cell (the forecast's warm-up,
+   * not counted in its figures), and the share of the cell's own runs that were learning runs (uncut; counted).
+   */
+  forecast?: { warmupRuns: number; learningShare: number };
 }
 
 /** Selectors per simulated world (ρ, length), sharing one scorer. */
@@ -155,7 +165,33 @@ export class QualityRig {
       index: selection.chosen.index,
       tokens: selection.usage.completion_tokens,
       committed: selection.pruning?.committed != null,
+      learning: selection.pruning?.forecast?.mode === 'learning',
     };
+  }
+
+  /**
+   * A forecast learns from uncut runs before it is used. Like a deployment's first requests, these run here on
+   * prompts of their own (ids from {@link TRAINING_PROMPTS}, never the cell's), until the forecast is in use.
+   * @returns the learning runs made.
+   */
+  private async warm(spec: QualityCellSpec): Promise<number> {
+    if (typeof spec.prune !== 'object' || !spec.prune.forecast) return 0;
+    const prompts = promptSet(this.world.concurrency * 64, TRAINING_PROMPTS);
+    let learned = 0;
+    let next = 0;
+    let ready = false;
+    await mapLimit(
+      Array.from({ length: this.world.concurrency }, () => 0),
+      this.world.concurrency,
+      async () => {
+        while (!ready && next < prompts.length) {
+          const run = await this.once(spec, prompts[next++]!, spec.prune);
+          if (run.learning) learned++;
+          else ready = true;
+        }
+      },
+    );
+    return learned;
   }
 
   private full(spec: QualityCellSpec, prompt: BenchPrompt) {
@@ -167,6 +203,7 @@ export class QualityRig {
 
   /** Runs one cell (full runs cached across cells that share them). */
   async cell(spec: QualityCellSpec): Promise<QualityCell> {
+    const warmupRuns = await this.warm(spec);
     const pairs = await mapLimit(promptSet(spec.n), this.world.concurrency, async (prompt): Promise<Pair> => {
       const [full, pruned] = await Promise.all([this.full(spec, prompt), this.once(spec, prompt, spec.prune)]);
       return {
@@ -176,9 +213,13 @@ export class QualityRig {
         fullTokens: full.tokens,
         prunedTokens: pruned.tokens,
         committed: pruned.committed,
+        learning: pruned.learning,
       };
     });
-    return summarise(spec, pairs, this.world.seed);
+    const cell = summarise(spec, pairs, this.world.seed);
+    if (typeof spec.prune === 'object' && spec.prune.forecast)
+      cell.forecast = { warmupRuns, learningShare: mean(pairs.map((p) => (p.learning ? 1 : 0))) };
+    return cell;
   }
 
   /** Full RPS under two placements on the same prompts: quality of `b` against `a`. */

@@ -18,6 +18,18 @@ const change = (c: QualityCell): Interval => ({
   hi: 100 * (c.score.hi - 0.5),
 });
 const saved = (c: QualityCell) => 100 * (1 - c.prunedTokens / c.fullTokens);
+/** What ranked the partial answers: the simulator's truth (diagnostics), the learned forecast, or the raw scores. */
+const rankedBy = (c: QualityCell) =>
+  c.pruner && c.pruner !== 'model'
+    ? c.pruner
+    : typeof c.prune === 'object' && c.prune.forecast
+      ? 'learned forecast'
+      : 'reward model, raw';
+/** A forecast cell's warm-up, e.g. "after 56 learning runs; 2% of its own runs learning". */
+const warmup = (c: QualityCell) =>
+  c.forecast
+    ? `after ${c.forecast.warmupRuns} learning runs on other prompts; ${pct(c.forecast.learningShare)}% of its own runs were learning runs (uncut, counted)`
+    : '';
 
 /** The envelope and the SVG files to write. */
 export function pruningResult(
@@ -33,7 +45,7 @@ export function pruningResult(
     if (mid) {
       headline.push({
         figure: `${setting} settings: upstream completion tokens per request, full RPS / pruned, k=8, long answers (ρ=${mid.rho}, in-process)`,
-        value: `${fmt(mid.tokenRatio)}× (${fmt(mid.fullTokens)} → ${fmt(mid.prunedTokens)})`,
+        value: `${fmt(mid.tokenRatio)}× (${fmt(mid.fullTokens)} → ${fmt(mid.prunedTokens)})${mid.forecast ? `, ${warmup(mid)}` : ''}`,
         target: '≥ 3×',
         met: mid.tokenRatio >= 3,
       });
@@ -48,10 +60,10 @@ export function pruningResult(
       });
     }
   }
-  for (const pruner of ['oracle-prefix', 'oracle-final'])
-    for (const c of k8long('fast', pruner))
+  for (const pruner of ['model', 'oracle-prefix', 'oracle-final'])
+    for (const c of k8long('fast, raw scores', pruner))
       headline.push({
-        figure: `diagnostic: fast settings with partial answers ranked by the simulator's truth (${pruner}), k=8, long, ρ=${c.rho}, n=${c.n}`,
+        figure: `diagnostic: the fast cuts with partial answers ranked by ${pruner === 'model' ? 'their raw reward-model scores (no forecast)' : `the simulator's truth (${pruner})`}, k=8, long, ρ=${c.rho}, n=${c.n}`,
         value: `${pct(c.score.value)}% [${pct(c.score.lo)}, ${pct(c.score.hi)}]; ${fmt(c.tokenRatio)}× fewer tokens`,
       });
   const lat = (k: number, variant: string) =>
@@ -91,7 +103,7 @@ export function pruningResult(
 
   const qualityRows = cells.map((c) => [
     c.setting ?? 'default',
-    c.pruner ?? 'model',
+    rankedBy(c),
     c.length,
     c.k,
     c.rho,
@@ -139,8 +151,11 @@ export function pruningResult(
   ]);
 
   const plot = 'pruning-tradeoff.svg';
-  const finishing = sweep.filter((c) => !c.label.includes('commit'));
-  const committing = sweep.filter((c) => c.label.includes('commit'));
+  const family = (commit: boolean, forecast: boolean) =>
+    sweep
+      .filter((c) => c.label.includes('commit') === commit && c.label.includes('forecast') === forecast)
+      .map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi }))
+      .sort((a, b) => a.x - b.x);
   const svg = lineChart({
     title: `Tokens saved vs win-rate change, k=8, long answers, ρ=${opts.sweepRho} (95% CI)`,
     xLabel: 'upstream completion tokens saved, %',
@@ -150,19 +165,10 @@ export function pruningResult(
       { y: -1, label: 'target −1' },
     ],
     series: [
-      {
-        name: 'survivors finish (default family)',
-        points: finishing
-          .map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi }))
-          .sort((a, b) => a.x - b.x),
-      },
-      {
-        name: 'last point keeps one (early streaming)',
-        dashed: true,
-        points: committing
-          .map((c) => ({ x: saved(c), y: change(c).value, lo: change(c).lo, hi: change(c).hi }))
-          .sort((a, b) => a.x - b.x),
-      },
+      { name: 'survivors finish, raw partial scores', points: family(false, false) },
+      { name: 'survivors finish, learned forecast', points: family(false, true) },
+      { name: 'last point keeps one (early streaming), raw', dashed: true, points: family(true, false) },
+      { name: 'last point keeps one (early streaming), forecast', dashed: true, points: family(true, true) },
     ],
   });
 
@@ -247,7 +253,8 @@ export function pruningResult(
       `Simulator: competence falls off outside ${opts.world.coverage.fromDeg}°…${opts.world.coverage.toDeg}° (σ 25°), answers differ in latent quality (qualitySpread ${opts.world.qualitySpread}); ρ is the correlation between an answer's opening (first quarter) and its rest. Long answers: lengthScale 6, max_tokens 768; short: the simulator's natural 25–120 tokens.`,
       'Win rate (ties ½) = P(pruned picks a truly better answer) + ½ P(same truth); 50% = no change. Interval: normal approximation over prompts. Ties are mostly the same candidate picked by both.',
       'Tokens (quality tables) are what the in-process simulator generated: it stops the moment a stream stops being read. Over HTTP (latency table) the upstream writes on while a round is decided; prefsel reads on meanwhile and counts every token it receives up to the abort, so only the chunks in flight at the abort are written but not counted (written / counted column; the simulator’s own count of what it wrote against the response’s usage).',
-      "Settings: default = schedule 192, 320, keep 0.5, survivors finish and are chosen on whole answers; fast = 64, 128, 256, keep 0.5, the last point keeps one (commit_at_last), which then streams early. Partials ranked by: the reward model (what the engine does) or, as diagnostics, the simulator's truth of the prefix (oracle-prefix: a perfect judge of the text so far) or of the whole answer it begins (oracle-final: perfect foresight).",
+      "Settings: default = schedule 192, 320, keep 0.5, survivors finish and are chosen on whole answers; fast = 64, 128, 256, keep 0.5, the last point keeps one (commit_at_last), which then streams early, with partial answers ranked by the learned forecast (forecast: true). Partials ranked by: the learned forecast (fast), the reward model's raw partial scores (default; and the fast cuts without forecast), or, as diagnostics, the simulator's truth of the prefix (oracle-prefix: a perfect judge of the text so far) or of the whole answer it begins (oracle-final: perfect foresight).",
+      "Learned forecast (middleware/prune-forecast.ts): per model and decision point, a ridge regression from a candidate's partial scores and its direction to its final scores, fitted within requests from uncut 'learning' runs and labelled by the reward model's own final scores (never by the simulator's truth). Each simulated world learns on its own training prompts (ids from 1,000,000, disjoint from the cell's) until the forecast is in use (the engine's 50 learning runs, a few more when concurrent requests start learning together); during the cell one request in 50 is still a learning run, as in a deployment: it runs uncut (full RPS; a tie by construction) and its tokens are counted in the cell's.",
       'Latency: one client, each round sends the same prompt and seed as a single call (strategy none, streamed through), full RPS (replayed after selection) and pruned RPS with the default and the fast settings (early streaming where one is left), in rotating order; ratios are medians of per-round ratios.',
       'Prefix sharing: the directive in the system turn (default, faithful to the method) makes the k prompts diverge after the first words of the directive; `suffix` appends it to the last user turn, so the conversation is a common prefix an upstream with prefix caching (vLLM) can reuse. The simulator follows a directive wherever it is placed, so the quality comparison only shows that prefsel’s pipeline treats both alike; a real model’s adherence to a moved directive must be measured on that model.',
     ],

@@ -57,17 +57,25 @@ export interface PruningResults {
   latency: LatencyCell[];
 }
 
-/** Labels: decision points, then `keep x` when not 0.5, then `+ commit` when the last point keeps one. */
+/**
+ * Labels: decision points, then `+ commit` when the last point keeps one, then `+ forecast` when partial answers are
+ * ranked by the learned forecast (`prune.forecast`) instead of their raw scores.
+ */
+const RAW = { forecast: false } as const;
 const SWEEP: SweepPoint[] = [
   { label: '256', prune: { schedule: [256] } },
   { label: '192, 320 (default)', prune: {} },
+  { label: '192, 320 + forecast', prune: { forecast: true } },
   { label: '128, 256', prune: { schedule: [128, 256] } },
-  { label: '64, 192', prune: { schedule: [64, 192] } },
+  { label: '128, 256 + forecast', prune: { schedule: [128, 256], forecast: true } },
   { label: '64, 128', prune: { schedule: [64, 128] } },
-  { label: '64, 128, 256, keep 0.6', prune: { schedule: [64, 128, 256], keep_fraction: 0.6 } },
+  { label: '64, 128 + forecast', prune: { schedule: [64, 128], forecast: true } },
   { label: '192, 320 + commit', prune: { commit_at_last: true } },
-  { label: '64, 128, 256 + commit (fast)', prune: PRUNE_FAST },
-  { label: '32, 64, 128, 256 + commit', prune: { ...PRUNE_FAST, schedule: [32, 64, 128, 256] } },
+  { label: '192, 320 + commit + forecast', prune: { commit_at_last: true, forecast: true } },
+  { label: '64, 128, 256 + commit', prune: { ...PRUNE_FAST, ...RAW } },
+  { label: '64, 128, 256 + commit + forecast (fast)', prune: PRUNE_FAST },
+  { label: '32, 64, 128, 256 + commit', prune: { ...PRUNE_FAST, ...RAW, schedule: [32, 64, 128, 256] } },
+  { label: '32, 64, 128, 256 + commit + forecast', prune: { ...PRUNE_FAST, schedule: [32, 64, 128, 256] } },
 ];
 
 /** Settings per mode. */
@@ -126,11 +134,13 @@ export async function runPruningBench(opts: PruningOptions): Promise<PartResult<
     for (const k of opts.ks)
       for (const rho of opts.rhos)
         await run({ k, length: 'long', rho, prune: opts.fast, n: nFor(k, 'long'), setting: 'fast' });
-    // Diagnostics (see Pruner): the fast schedule with partial answers ranked by the simulator's truth instead.
+    // Diagnostics: the fast cuts with partial answers ranked by their raw reward-model scores (what the forecast
+    // improves on), and by the simulator's truth (see Pruner: what a perfect judge of prefixes would do).
+    const raw = { ...opts.fast, forecast: false };
     if (opts.ks.includes(8))
-      for (const pruner of ['oracle-prefix', 'oracle-final'] as const)
+      for (const pruner of ['model', 'oracle-prefix', 'oracle-final'] as const)
         for (const rho of opts.rhos)
-          await run({ k: 8, length: 'long', rho, prune: opts.fast, n: opts.nHeadline, setting: 'fast', pruner });
+          await run({ k: 8, length: 'long', rho, prune: raw, n: opts.nHeadline, setting: 'fast, raw scores', pruner });
     const sweep = [];
     for (const point of opts.sweep) {
       const cell = await rig.cell({ k: 8, length: 'long', rho: opts.sweepRho, prune: point.prune, n: opts.nSweep });

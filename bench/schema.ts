@@ -134,8 +134,9 @@ export const pruningResultsSchema = z.object({
         fullTokens: z.number(),
         prunedTokens: z.number(),
         committedShare: z.number().min(0).max(1),
-        setting: z.enum(['default', 'fast']),
+        setting: z.enum(['default', 'fast', 'fast, raw scores']),
         pruner: z.enum(['model', 'oracle-prefix', 'oracle-final']).optional(),
+        forecast: z.object({ warmupRuns: z.number().int(), learningShare: z.number().min(0).max(1) }).optional(),
       })
       .loose(),
   ),

@@ -111,6 +111,12 @@ export interface CreateSelectorOptions {
    * @default 131072
    */
   readonly maxInputTokens?: number;
+  /**
+   * Learns the forecasts that `selection.prune.forecast` ranks partial answers by (`PruneForecast` in the middleware,
+   * which also sets how many learning runs it needs). Pass one to share what was learned between selectors.
+   * @default a new `PruneForecast()` per selector
+   */
+  readonly pruneForecast?: PruneForecaster;
 }
 
 /** The limits a selector enforces on every request. */
@@ -179,4 +185,31 @@ export interface Selector {
   upstreamQueue(): UpstreamQueueState;
   /** Resolves when no upstream call is queued or in flight. */
   onIdle(): Promise<void>;
+}
+
+/**
+ * What a request with `selection.prune.forecast` does: `learning` runs uncut so the forecast can learn from it, or
+ * `forecasting` ranks partial answers by `forecast`: a candidate's final scores (scorer order) predicted from its
+ * scores at a decision point and its direction vector. `runs`: learning runs the forecast had seen.
+ */
+export type ForecastPlan =
+  | { mode: 'learning'; runs: number }
+  | {
+      mode: 'forecasting';
+      runs: number;
+      /** Undefined where learning runs never had two partial answers to learn from (raw scores rank there). */
+      forecast: (point: number, scores: number[], direction: number[]) => number[] | undefined;
+    };
+
+/** Learns, from uncut runs, how partial scores become final ones (implemented by the middleware's `PruneForecast`). */
+export interface PruneForecaster {
+  /** How a request with this upstream model and schedule runs. */
+  plan(model: string, schedule: readonly number[]): ForecastPlan;
+  /** Learns from a finished learning run. */
+  observe(
+    model: string,
+    schedule: readonly number[],
+    candidates: readonly CandidateReport[],
+    attributes: readonly string[],
+  ): void;
 }

@@ -63,6 +63,12 @@ export interface PruneOptions {
    * survivors finish, to be chosen on their whole answers.
    */
   commit_at_last?: boolean;
+  /**
+   * Rank partial answers by their forecast final scores, learned from this selector's own uncut runs
+   * (`middleware/prune-forecast.ts`), instead of by their partial scores. While a forecast is still learning the
+   * request runs uncut (full RPS, full cost); after that one request in 50 does. Default false.
+   */
+  forecast?: boolean;
 }
 
 /** Per-request selection options; anything left out takes the selector's defaults. */
@@ -151,6 +157,8 @@ export interface PartialScore {
   scores: Record<string, number>;
   /** Projection on the target. */
   projection: number;
+  /** Projection of the forecast final scores, what the candidate was ranked by (`prune.forecast` only). */
+  forecast?: number;
   /** Since the selection started, ms. */
   atMs: number;
 }
@@ -162,6 +170,11 @@ export interface PruningReport {
   minKeep: number;
   decisiveLead: number | null;
   commitAtLast: boolean;
+  /**
+   * `prune.forecast` requests: `learning` ran uncut to teach the forecast (`runs` it had learned from before), or
+   * `forecasting` ranked partial answers by their forecast final scores. Null without forecasts.
+   */
+  forecast: { mode: 'learning' | 'forecasting'; runs: number } | null;
   /** One entry per decision point that was reached with more than `minKeep` candidates live. */
   rounds: Array<{ round: number; tokens: number; atMs: number; live: number[]; kept: number[]; pruned: number[] }>;
   /** The candidate committed to before it finished (early streaming starts here), or null. */

@@ -37,6 +37,7 @@ import {
 } from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
 import { generatePruned } from './prune-schedule.js';
+import { PruneForecast } from './prune-forecast.js';
 import { approximateTokens, type TokenCounter } from './stream-candidates.js';
 import type { Generator } from '../core/ports.js';
 import { issuesToError } from './validation.js';
@@ -115,6 +116,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
     preferenceRules,
   });
   const template = options.directiveTemplate ?? defaultDirectiveTemplate;
+  const forecasts = options.pruneForecast ?? new PruneForecast();
   const runner = createUpstreamRunner({
     concurrency: limits.concurrency,
     maxQueued: limits.maxQueued,
@@ -159,6 +161,9 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const limit = request.params.max_completion_tokens ?? request.params.max_tokens;
       const prunable = resolved.prune && !(limit != null && limit <= resolved.prune.schedule[0]!);
       if (resolved.prune && prunable && !passThrough && generator.stream) {
+        const { model } = request.params;
+        const { schedule } = resolved.prune;
+        const forecast = resolved.prune.forecast ? forecasts.plan(model, schedule) : undefined;
         const pruned = await generatePruned({
           plans,
           generator: generator as StreamingGenerator,
@@ -169,6 +174,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
           signal: scope.signal,
           prompt,
           prune: resolved.prune,
+          forecast,
           n: request.n ?? 1,
           count,
           stallMs: limits.streamStallMs,
@@ -176,6 +182,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
           onCandidate: callOptions.onCandidate,
           onCommit: callOptions.onCommit,
         });
+        if (forecast?.mode === 'learning') forecasts.observe(model, schedule, pruned.candidates, attributes);
         const usable = pruned.candidates.filter((c) => c.status === 'ok');
         if (usable.length === 0) throw noUsableCandidate(pruned.candidates, pruned.failures);
         const ranked = rankCandidates(usable);

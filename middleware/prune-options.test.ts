@@ -20,6 +20,7 @@ describe('prune options', () => {
     [{ min_keep: 0 }, 'selection.prune.min_keep'],
     [{ decisive_lead: 2 }, 'selection.prune.decisive_lead'],
     [{ commit_at_last: 'yes' }, 'selection.prune.commit_at_last'],
+    [{ forecast: 1 }, 'selection.prune.forecast'],
     [{ keep: 0.5 }, 'selection.prune.keep'],
     ['yes', 'selection.prune'],
   ])('rejects %j naming %s', (value, param) => {
@@ -37,11 +38,15 @@ describe('prune options', () => {
       minKeep: 1,
       decisiveLead: null,
       commitAtLast: false,
+      forecast: false,
     });
-    expect(resolvePrune(true, { schedule: [10, 20], decisive_lead: 0.5, commit_at_last: true })).toMatchObject({
+    expect(
+      resolvePrune(true, { schedule: [10, 20], decisive_lead: 0.5, commit_at_last: true, forecast: true }),
+    ).toMatchObject({
       schedule: [10, 20],
       decisiveLead: 0.5,
       commitAtLast: true,
+      forecast: true,
     });
     expect(
       resolvePrune(
@@ -54,6 +59,7 @@ describe('prune options', () => {
       minKeep: 1,
       decisiveLead: null,
       commitAtLast: false,
+      forecast: false,
     });
   });
 

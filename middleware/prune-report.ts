@@ -73,6 +73,7 @@ export function pruningReport(
     minKeep: number;
     rounds: PruningReport['rounds'];
     committed: PruningReport['committed'];
+    forecast: PruningReport['forecast'];
   },
 ): PruningReport {
   const completion = candidates.reduce((sum, c) => sum + (c.usage?.completion_tokens ?? 0), 0);
@@ -93,6 +94,7 @@ export function pruningReport(
     minKeep: context.minKeep,
     decisiveLead: context.prune.decisiveLead,
     commitAtLast: context.prune.commitAtLast,
+    forecast: context.forecast,
     rounds: context.rounds,
     committed: context.committed,
     tokens: { completion, counted, savedEstimate: Math.round(savedEstimate) },

@@ -5,6 +5,7 @@ import { createFunctionScorer } from '../scorers/function.js';
 import { startSimulatedUpstream, type SimulatedUpstream } from '../upstream-sim/index.js';
 import { createSelector } from './create-selector.js';
 import { createOpenAICompatibleGenerator } from './generators/openai-compatible.js';
+import { PruneForecast } from './prune-forecast.js';
 import { approximateTokens } from './stream-candidates.js';
 
 const QUESTION = 'How should I water succulents during a hot summer?';
@@ -41,7 +42,9 @@ function recordingScorer() {
   return { calls, scorer };
 }
 
-function pruningSelector(options: { continuousUsageStats?: boolean; streamStallMs?: number } = {}) {
+function pruningSelector(
+  options: { continuousUsageStats?: boolean; streamStallMs?: number; pruneForecast?: PruneForecast } = {},
+) {
   const { calls, scorer } = recordingScorer();
   const selector = createSelector({
     generator: createOpenAICompatibleGenerator({
@@ -51,6 +54,7 @@ function pruningSelector(options: { continuousUsageStats?: boolean; streamStallM
     scorer,
     defaults: { preference: { angle_deg: 20 } },
     ...(options.streamStallMs ? { streamStallMs: options.streamStallMs } : {}),
+    ...(options.pruneForecast ? { pruneForecast: options.pruneForecast } : {}),
   });
   return { calls, selector };
 }
@@ -182,6 +186,70 @@ describe('progressive pruning: schedule and cancellation', () => {
     await expect(pending).rejects.toThrow('client gone');
     await vi.waitFor(() => expect(sim.inFlight).toBe(0));
     await selector.onIdle();
+  });
+});
+
+describe('progressive pruning: forecasts', () => {
+  const fast = { schedule: [64, 128, 256], commit_at_last: true, forecast: true };
+
+  // Answers cut at 300 tokens: long enough for every decision point, short enough for five learning runs.
+  const short = { ...params, max_tokens: 300 };
+
+  it('learning runs cut nothing and teach the forecast; later runs rank partial answers by it', async () => {
+    // Five runs of four candidates: 20 partial answers per decision point, enough to fit its 4 features.
+    const pruneForecast = new PruneForecast({ minRuns: 5, share: 0 });
+    const { selector, calls } = pruningSelector({ pruneForecast });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const learning = await selector.select({ params: short, selection: { k: 4, seed, prune: fast } });
+      expect(learning.pruning?.forecast).toEqual({ mode: 'learning', runs: seed - 1 });
+      // Full RPS: all four scored at every decision point, run to the end and ranked on their whole answers.
+      expect(learning.pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
+        [64, 4, 4],
+        [128, 4, 4],
+        [256, 4, 4],
+      ]);
+      expect(learning.pruning?.committed).toBeNull();
+      expect(learning.candidates.map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+      expect(learning.ranked).toHaveLength(4);
+    }
+    expect(pruneForecast.runs('sim', 256)).toBe(5);
+
+    calls.length = 0;
+    const winners: EarlyWinner[] = [];
+    const pruned = await selector.select(
+      { params: short, selection: { k: 4, seed: 6, prune: fast } },
+      { onCommit: (w) => winners.push(w) },
+    );
+    expect(pruned.pruning?.forecast).toEqual({ mode: 'forecasting', runs: 5 });
+    expect(pruned.pruning?.rounds.map((r) => [r.tokens, r.live.length, r.kept.length])).toEqual([
+      [64, 4, 2],
+      [128, 2, 1],
+    ]);
+    expect(winners.map((w) => w.index)).toEqual([pruned.chosen.index]);
+    // Every partial score carries its forecast, and each round kept the best forecasts, whatever the raw scores said.
+    for (const round of pruned.pruning!.rounds) {
+      const at = (i: number) => pruned.candidates[i]!.partials!.find((p) => p.round === round.round)!;
+      const forecasts = round.live.map((i) => at(i).forecast!);
+      forecasts.forEach((f) => expect(Number.isFinite(f)).toBe(true));
+      const best = [...round.live].sort((a, b) => at(b).forecast! - at(a).forecast!).slice(0, round.kept.length);
+      expect([...round.kept].sort()).toEqual(best.sort());
+    }
+    // The other requests' models learn on their own.
+    const other = await selector.select({ params: { ...short, model: 'other' }, selection: { k: 4, prune: fast } });
+    expect(other.pruning?.forecast).toEqual({ mode: 'learning', runs: 0 });
+  });
+
+  it('requests without forecast neither learn nor use one', async () => {
+    const pruneForecast = new PruneForecast({ minRuns: 1, share: 0 });
+    const { selector } = pruningSelector({ pruneForecast });
+    const selection = await selector.select({
+      params: short,
+      selection: { k: 4, prune: { ...fast, forecast: false } },
+    });
+    expect(selection.pruning?.forecast).toBeNull();
+    expect(selection.pruning?.rounds.at(-1)?.kept).toHaveLength(1);
+    expect(selection.candidates.flatMap((c) => c.partials ?? []).some((p) => p.forecast !== undefined)).toBe(false);
+    expect(pruneForecast.runs('sim', 64)).toBe(0);
   });
 });
 

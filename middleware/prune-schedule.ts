@@ -8,6 +8,11 @@
  * `commit_at_last`), never fewer than `min_keep`; the others' upstream streams are aborted at once. After the last
  * decision point the survivors run to the end and are scored in full.
  *
+ * Forecasts (`prune.forecast`, see `prune-forecast.ts`): a `forecasting` run ranks partial answers by the projection
+ * of their forecast final scores instead of their partial scores; a `learning` run cuts nothing and commits to
+ * nothing (every candidate is scored at every decision point and runs to the end: full RPS), so the caller can learn
+ * from its partial and final scores.
+ *
  * Early commit: once one candidate is left while it is still being generated (or, with `decisive_lead`, when the
  * leader's margin over the runner-up is at least that share of the first round's best−worst spread) the pruner
  * calls `onCommit` with a live view of its text, so a streaming client gets its first token after the decision point
@@ -19,8 +24,9 @@
  */
 import type { ChatCompletionMessageParam } from '../core/openai.js';
 import type { Generator, PreparedPrompt, Scorer } from '../core/ports.js';
-import type { EarlyWinner } from '../core/selector.js';
+import type { EarlyWinner, ForecastPlan } from '../core/selector.js';
 import type { CandidateReport, Direction, PartialScore, PruningReport } from '../core/types.js';
+import { dot } from '../core/vector.js';
 import { promptTokens, pruningReport, toReport } from './prune-report.js';
 import { degenerateReason } from './degenerate.js';
 import type { CandidatePlan } from './generate-candidates.js';
@@ -43,6 +49,8 @@ export interface GeneratePrunedOptions {
   /** What `scorer.prepare` returned for `messages`, if it did. */
   prompt?: PreparedPrompt | undefined;
   prune: ResolvedPrune;
+  /** `prune.forecast` requests: learn (run uncut) or rank partial answers by forecast final scores. */
+  forecast?: ForecastPlan | undefined;
   /** Choices the caller returns: never fewer survivors. */
   n: number;
   count: TokenCounter;
@@ -69,7 +77,11 @@ export interface PrunedGeneration {
 export async function generatePruned(options: GeneratePrunedOptions): Promise<PrunedGeneration> {
   const { prune, signal, started } = options;
   const minKeep = Math.max(prune.minKeep, options.n);
-  const settings = { keepFraction: prune.keepFraction, minKeep };
+  const learning = options.forecast?.mode === 'learning';
+  const forecast = options.forecast?.mode === 'forecasting' ? options.forecast.forecast : undefined;
+  // A learning run keeps every candidate at every decision point.
+  const settings = { keepFraction: learning ? 1 : prune.keepFraction, minKeep };
+  const attributes = options.scorer.attributes;
   const since = () => performance.now() - started;
   let wake: (() => void) | undefined;
   const notify = () => wake?.();
@@ -133,17 +145,23 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
           lastOne() !== undefined || streams.every((s) => !s.live || s.state === 'waiting' || s.state === 'finished'),
       );
       const live = competing();
-      // Nothing to decide, or nothing left to save: every live answer is already complete.
-      if (live.length <= minKeep || !live.some((s) => s.generating)) break;
+      // Nothing to decide, or nothing left to save: every live answer is already complete. A learning run still
+      // scores what it can learn from: two or more answers that reached this point.
+      if (learning ? live.length < 2 : live.length <= minKeep || !live.some((s) => s.generating)) break;
       const scoringStarted = performance.now();
       // What each competes with, taken now: a candidate reading ahead may finish while the round is being scored.
       const seen = new Map(
-        live.map((s) => [
-          s.index,
-          s.state === 'finished'
-            ? { text: s.text, tokens: s.tokens, finished: true }
-            : { ...s.atGate!, finished: false },
-        ]),
+        live.map((s) => {
+          if (s.state !== 'finished') return [s.index, { ...s.atGate!, finished: false }];
+          // A learning run learns how answers at this point end, so one that read past it is scored at it too.
+          const prefix = learning ? s.prefixAt(tokens) : undefined;
+          return [
+            s.index,
+            prefix && prefix.tokens < s.tokens
+              ? { ...prefix, finished: false }
+              : { text: s.text, tokens: s.tokens, finished: true },
+          ];
+        }),
       );
       const fresh = live.filter((s) => !(seen.get(s.index)!.finished && cache.has(s.index)));
       const rated = await scoreResponses(
@@ -164,13 +182,24 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
           projection: r.projection,
           atMs,
         };
+        // A finished answer's scores are final already; a partial one is ranked by where it is heading.
+        if (forecast && !finished) {
+          const direction = s.direction?.vector ?? attributes.map(() => 0);
+          const final = forecast(
+            tokens,
+            attributes.map((a) => r.scores[a] ?? 0),
+            direction,
+          );
+          if (final) partial.forecast = dot(final, options.target.vector);
+        }
         partials.set(s.index, [...(partials.get(s.index) ?? []), partial]);
-        return { stream: s, partial, index: s.index, direction: s.direction, projection: r.projection };
+        const projection = partial.forecast ?? r.projection;
+        return { stream: s, partial, index: s.index, direction: s.direction, projection };
       });
       scored.sort(rankOrder);
       spread ??= scored[0]!.projection - scored.at(-1)!.projection;
-      const lead = decisiveLead(scored, { share: prune.decisiveLead, minKeep, spread });
-      const last = round === prune.schedule.length - 1 && prune.commitAtLast;
+      const lead = !learning && decisiveLead(scored, { share: prune.decisiveLead, minKeep, spread });
+      const last = !learning && round === prune.schedule.length - 1 && prune.commitAtLast;
       const keep = lead ? 1 : last ? minKeep : keepCount(live.length, settings);
       for (const { stream, partial } of scored.slice(keep)) {
         prunedAt.set(stream.index, { round, tokens: partial.tokens, projection: partial.projection, atMs });
@@ -217,7 +246,13 @@ export async function generatePruned(options: GeneratePrunedOptions): Promise<Pr
     failures,
     generationMs,
     scoringMs,
-    pruning: pruningReport(candidates, { prune, minKeep, rounds, committed }),
+    pruning: pruningReport(candidates, {
+      prune,
+      minKeep,
+      rounds,
+      committed,
+      forecast: options.forecast ? { mode: options.forecast.mode, runs: options.forecast.runs } : null,
+    }),
   };
 }
 

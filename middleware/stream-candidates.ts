@@ -194,12 +194,15 @@ export class StreamedCandidate {
     this.onChange();
   }
 
+  /** The text and count where the count first reached `tokens`; undefined when it never did. */
+  prefixAt(tokens: number): { text: string; tokens: number } | undefined {
+    const mark = this.marks.find((m) => m.tokens >= tokens);
+    return mark && { text: this.text.slice(0, mark.length), tokens: mark.tokens };
+  }
+
   /** The text and count where the count first reached `tokens` (the latest when it never did). */
   private snapshot(tokens: number): { text: string; tokens: number } {
-    const mark = this.marks.find((m) => m.tokens >= tokens) ?? this.marks.at(-1);
-    return mark
-      ? { text: this.text.slice(0, mark.length), tokens: mark.tokens }
-      : { text: this.text, tokens: this.tokens };
+    return this.prefixAt(tokens) ?? { text: this.text, tokens: this.tokens };
   }
 
   /** Records the gate snapshot and waits for the pruner; resolves true to read on, false when cut. */

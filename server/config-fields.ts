@@ -11,6 +11,8 @@ import { OPERATIONAL_BOUNDS, OPERATIONAL_DEFAULTS } from '../middleware/create-s
 import { INPUT_CHARS_PER_TOKEN } from '../middleware/input-budget.js';
 import { MIDDLEWARE_BOUNDS, MIDDLEWARE_DEFAULTS } from '../middleware/hono.js';
 import { PROFILE_BOUNDS, PROFILE_DEFAULTS } from '../middleware/profiles/feedback-schema.js';
+import { PRUNE_FORECAST_DEFAULTS } from '../middleware/prune-forecast.js';
+import { PRUNE_FAST } from '../middleware/prune-options.js';
 import { BASE_DEFAULTS, K_RANGE, selectionFields } from '../middleware/selection-options.js';
 import { numberRule, oneOfRule } from '../middleware/validation.js';
 import { DEFAULT_DEVICE, DEVICES } from '../scorers/index.js';
@@ -172,7 +174,7 @@ export const CONFIG_FIELDS = {
     env: 'PREFSEL_PRUNE',
     kind: 'string',
     arg: 'P',
-    help: 'Default progressive pruning (streamed candidates, losers cut at 192/320 tokens): on, off, or JSON such as {"schedule":[64,128,256],"commit_at_last":true} (cheaper, early streaming, some quality loss). Requests override it with selection.prune.',
+    help: `Default progressive pruning (streamed candidates, losers cut at 192/320 tokens): on, off, or JSON such as ${JSON.stringify(PRUNE_FAST)} (the fast settings: cheaper, early streaming, partial answers ranked by forecasts learned from the first ${PRUNE_FORECAST_DEFAULTS.minRuns} requests per model, which run uncut). Requests override it with selection.prune.`,
     schema: prune,
     default: BASE_DEFAULTS.prune,
     defaultText: 'off',

@@ -28,6 +28,8 @@ export const REPORT_HEADERS = {
   score: 'x-selection-score',
   /** Pruned selections: candidates cut before they finished. */
   pruned: 'x-selection-pruned',
+  /** `prune.forecast` selections: `learning` (ran uncut to teach the forecast) or `forecasting`. */
+  forecast: 'x-selection-forecast',
   /** Early-streamed answers: the decision point (completion tokens) at which the answer was committed. */
   committedAt: 'x-selection-committed-at-tokens',
 } as const;

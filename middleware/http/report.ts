@@ -45,7 +45,15 @@ export interface CandidateReportJson {
   /** Pruned selections only: `upstream` (its own usage report) or `counted` (a cancelled stream loses it). */
   usage_source?: 'upstream' | 'counted' | null;
   /** Pruned selections only: its partial score at each decision point it took part in. */
-  partial_scores?: Array<{ round: number; tokens: number; finished: boolean; projection: number; at_ms: number }>;
+  partial_scores?: Array<{
+    round: number;
+    tokens: number;
+    finished: boolean;
+    projection: number;
+    /** `prune.forecast`: projection of the forecast final scores, what the candidate was ranked by. */
+    forecast?: number;
+    at_ms: number;
+  }>;
   /** Pruned candidates: the decision point, token count and partial score at which it was cut. */
   pruned?: { round: number; tokens: number; projection: number; at_ms: number } | null;
 }
@@ -57,6 +65,8 @@ export interface PruningReportJson {
   min_keep: number;
   decisive_lead: number | null;
   commit_at_last: boolean;
+  /** `prune.forecast` requests: whether this one ran uncut to learn, or ranked by forecasts, and runs learned from. */
+  forecast: { mode: 'learning' | 'forecasting'; runs: number } | null;
   rounds: Array<{ round: number; tokens: number; at_ms: number; live: number[]; kept: number[]; pruned: number[] }>;
   /** The candidate streamed live before it finished, and when. */
   committed: { index: number; reason: 'last' | 'lead'; at_ms: number; tokens: number } | null;
@@ -112,6 +122,7 @@ function candidate(c: CandidateReport): CandidateReportJson {
             tokens: p.tokens,
             finished: p.finished,
             projection: round(p.projection),
+            ...(p.forecast === undefined ? {} : { forecast: round(p.forecast) }),
             at_ms: Math.round(p.atMs),
           })),
           pruned: c.pruned
@@ -133,6 +144,7 @@ function pruningJson(p: PruningReport): PruningReportJson {
     min_keep: p.minKeep,
     decisive_lead: p.decisiveLead,
     commit_at_last: p.commitAtLast,
+    forecast: p.forecast,
     rounds: p.rounds.map(({ atMs, ...r }) => ({ ...r, at_ms: Math.round(atMs) })),
     committed: p.committed
       ? {
@@ -181,5 +193,6 @@ export function reportHeaders(selection: Selection): Record<string, string> {
   if (selection.chosen.projection !== undefined) headers[REPORT_HEADERS.score] = selection.chosen.projection.toFixed(6);
   if (selection.pruning)
     headers[REPORT_HEADERS.pruned] = String(selection.candidates.filter((c) => c.status === 'pruned').length);
+  if (selection.pruning?.forecast) headers[REPORT_HEADERS.forecast] = selection.pruning.forecast.mode;
   return headers;
 }

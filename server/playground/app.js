@@ -58,7 +58,11 @@ function requestBody(prompt, preference) {
       return_candidates: true,
     },
   };
-  if (body.selection.strategy !== 'none') body.selection.prune = $('prune').checked;
+  if (body.selection.strategy !== 'none') {
+    // "Fast" sends the engine's own fast settings; the plain box, the server's default settings.
+    const fast = $('prune-fast').checked;
+    body.selection.prune = fast ? (controls.pruneFast ?? true) : $('prune').checked;
+  }
   const maxTokens = Number($('max-tokens').value);
   if (maxTokens > 0) body.max_tokens = maxTokens;
   return body;

@@ -12,6 +12,8 @@ export const controls = {
   weights: {},
   /** The authors' grid of plane angles (the default neighbourhood), from the server; null until known. */
   grid: null,
+  /** The engine's fast pruning settings (`PRUNE_FAST`), from the server; null until known (the box then sends `true`). */
+  pruneFast: null,
 };
 
 export const radioValue = (name) => document.querySelector(`input[name="${name}"]:checked`).value;
@@ -148,6 +150,7 @@ export async function loadInfo() {
     if (d.k) $('k').value = String(d.k);
     if (Number.isFinite(d.radius_deg)) $('radius').value = String(d.radius_deg);
     if (typeof d.prune === 'boolean') $('prune').checked = d.prune;
+    if (info.pruneFast && typeof info.pruneFast === 'object') controls.pruneFast = info.pruneFast;
     const radio = document.querySelector(`input[name="strategy"][value="${d.strategy}"]`);
     if (radio) radio.checked = true;
   } catch {

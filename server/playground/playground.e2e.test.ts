@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { compose, type Composed } from '../compose.js';
 import { loadConfig } from '../config.js';
+import { PRUNE_FAST } from '../../middleware/prune-options.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -221,10 +222,23 @@ describe.skipIf(skip)('playground in Chromium against the offline server', () =>
       expect(await page.textContent('#timeline-caption')).toMatch(/^Decision points 8 tok: 6→3/);
       expect(await page.locator('#cands .st-pruned').count()).toBe(cut.length);
       await page.screenshot({ path: join(OUT, 'playground-pruning.png'), fullPage: true });
+
+      // "Fast" sends the engine's own fast settings; the first such request teaches the forecast and cuts nothing.
+      await page.check('#prune-fast');
+      const fastRequest = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'));
+      const fastAnswer = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions'));
+      await page.click('#send');
+      expect((await fastRequest).postDataJSON().selection.prune).toEqual(PRUNE_FAST);
+      expect((await fastAnswer).headers()['x-selection-forecast']).toBe('learning');
+      await page.waitForFunction(() => document.querySelector('#timeline-caption')?.textContent?.includes('Learning'));
+      expect(await page.textContent('#timeline-caption')).toMatch(
+        /Learning run: nothing cut, so the forecast can learn/,
+      );
+      expect(await page.locator('#timeline li.tl-pruned').count()).toBe(0);
       expect(pageErrors).toEqual([]);
     } finally {
       await new Promise((done) => local.close(done));
       await pruning.close();
     }
-  });
+  }, 120_000); // two selections and a server start on a shared 2-core machine
 });

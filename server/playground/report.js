@@ -59,6 +59,7 @@ export function normalizeSelection(sel) {
         tokens: p.tokens,
         finished: p.finished,
         projection: p.projection,
+        forecast: p.forecast,
         atMs: pick(p, 'atMs', 'at_ms'),
       })),
       pruned: c.pruned ? { ...c.pruned, atMs: pick(c.pruned, 'atMs', 'at_ms') } : null,
@@ -80,6 +81,7 @@ export function normalizeSelection(sel) {
     pruning: pr
       ? {
           schedule: pr.schedule ?? [],
+          forecast: pr.forecast ?? null,
           rounds: (pr.rounds ?? []).map((r) => ({ ...r, atMs: pick(r, 'atMs', 'at_ms') })),
           committed: pr.committed ? { ...pr.committed, atMs: pick(pr.committed, 'atMs', 'at_ms') } : null,
           tokens: {

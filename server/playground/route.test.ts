@@ -62,6 +62,8 @@ describe('playgroundRoutes', () => {
       // The selector's maxK caps k; radius is the engine's (0, 90], so no control can offer a refused 0.
       limits: { k: { min: 1, max: 12, integer: true }, radius_deg: { min: 0, max: 90, minExclusive: true } },
       grid: { fromDeg: -40, toDeg: 40, stepDeg: 5 },
+      // The "fast" box sends the engine's own fast settings.
+      pruneFast: { schedule: [64, 128, 256], keep_fraction: 0.5, commit_at_last: true, forecast: true },
     });
   });
 

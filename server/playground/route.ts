@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { Bound } from '../../core/bounds.js';
 import type { Selector } from '../../core/selector.js';
 import { RPS_GRID } from '../../middleware/neighbourhood.js';
+import { PRUNE_FAST } from '../../middleware/prune-options.js';
 import { SELECTION_BOUNDS } from '../../middleware/selection-options.js';
 
 /** What the page shows before the first request: the scorer's attributes, the selector's defaults and its bounds. */
@@ -25,6 +26,8 @@ export interface PlaygroundInfo {
   limits: { k: Bound; radius_deg: Bound };
   /** The authors' grid of plane angles (the default neighbourhood), drawn as a band on the dial. */
   grid: typeof RPS_GRID;
+  /** The engine's fast pruning settings (`PRUNE_FAST`), sent as `selection.prune` when the page's "fast" box is on. */
+  pruneFast: typeof PRUNE_FAST;
 }
 
 /** Options of {@link playgroundRoutes}. */
@@ -89,6 +92,7 @@ function infoFrom(options: PlaygroundOptions): PlaygroundInfo | null {
       radius_deg: SELECTION_BOUNDS.radius_deg,
     },
     grid: RPS_GRID,
+    pruneFast: PRUNE_FAST,
   };
 }
 

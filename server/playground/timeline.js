@@ -6,6 +6,18 @@ import { fmtMs } from './report.js';
 const node = (tag, props) => Object.assign(document.createElement(tag), props);
 const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 
+/** One partial score, with the forecast final score it was ranked by when there was one. */
+const partialText = (p) =>
+  `${fmt(p.projection, 2)}${Number.isFinite(p.forecast) ? ` (forecast ${fmt(p.forecast, 2)})` : ''} @${p.tokens}`;
+
+/** How the partial answers were ranked: by learned forecasts, or not at all in a learning run. */
+function forecastText(forecast) {
+  if (!forecast) return '';
+  return forecast.mode === 'learning'
+    ? ` Learning run: nothing cut, so the forecast can learn (${forecast.runs} runs so far).`
+    : ` Ranked by forecast final scores (learned from ${forecast.runs} runs).`;
+}
+
 /** What happened to one candidate, in words. */
 export function candidateStory(c, pruning) {
   if (c.status === 'pruned' && c.pruned) {
@@ -49,7 +61,7 @@ export function renderTimeline(list, report) {
       const scores = c.partials.length
         ? node('span', {
             className: 'tl-partials',
-            textContent: `partial scores: ${c.partials.map((p) => `${fmt(p.projection, 2)} @${p.tokens}`).join(' → ')}`,
+            textContent: `partial scores: ${c.partials.map(partialText).join(' → ')}`,
           })
         : null;
       li.append(label, track, story, ...(scores ? [scores] : []));
@@ -58,7 +70,8 @@ export function renderTimeline(list, report) {
   );
   const rounds = pruning.rounds.map((r) => `${r.tokens} tok: ${r.live.length}→${r.kept.length}`).join(' · ');
   const saved = Number.isFinite(pruning.tokens.savedEstimate) ? `; ≈${pruning.tokens.savedEstimate} tokens saved` : '';
+  const how = forecastText(pruning.forecast);
   return rounds
-    ? `Decision points ${rounds}${saved}.`
-    : 'No decision point was reached with more candidates live than kept (short answers finish before the first).';
+    ? `Decision points ${rounds}${saved}.${how}`
+    : `No decision point was reached with more candidates live than kept (short answers finish before the first).${how}`;
 }
