@@ -92,6 +92,18 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const prunedSelections = new Counter({
+    name: 'prefsel_pruned_selections_total',
+    help: 'Selections that ran progressive pruning, by forecast: none (raw partial scores), learning (ran uncut to teach the forecast) or forecasting.',
+    labelNames: ['forecast'] as const,
+    registers: [registry],
+  });
+  const prunedTokens = new Counter({
+    name: 'prefsel_pruning_completion_tokens_total',
+    help: 'Completion tokens of pruned selections: billed (every candidate, cut ones as counted) and saved_estimate (per cut candidate, the mean finished length minus its length at the cut).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   const batchSize = new Histogram({
     name: 'prefsel_scorer_batch_size',
     help: 'Inputs per scorer call.',
@@ -198,6 +210,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
       stageSeconds.observe({ stage: 'scoring', strategy }, timings.scoringMs / 1000);
       stageSeconds.observe({ stage: 'total', strategy }, timings.totalMs / 1000);
       for (const c of selection.candidates) candidates.inc({ outcome: c.status });
+      const { pruning } = selection;
+      if (pruning) {
+        prunedSelections.inc({ forecast: pruning.forecast?.mode ?? 'none' });
+        prunedTokens.inc({ kind: 'billed' }, pruning.tokens.completion);
+        prunedTokens.inc({ kind: 'saved_estimate' }, pruning.tokens.savedEstimate);
+      }
     },
     observeScorerBatch(size) {
       batchSize.observe(size);

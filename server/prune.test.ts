@@ -81,4 +81,23 @@ describe('pruning through the proxy', () => {
     expect((item?.content[0] as OpenAI.Responses.ResponseOutputText | undefined)?.text).toBe(text);
     expect(completed?.usage?.output_tokens).toBeGreaterThan(text.length / 8);
   });
+
+  it('/metrics counts pruned selections by forecast mode and the tokens they billed and saved', async () => {
+    const metrics = async () => (await fetch(server.baseURL.replace(/\/v1$/, '/metrics'))).text();
+    const count = (text: string, series: string) => Number(text.match(new RegExp(`^${series} (\\S+)$`, 'm'))?.[1] ?? 0);
+    const before = await metrics();
+    const completion = (await client.chat.completions.create({
+      model: 'sim',
+      messages,
+      // @ts-expect-error prefsel's extension field
+      selection: { return_candidates: true },
+    })) as unknown as OpenAI.ChatCompletion & WithReport;
+    const after = await metrics();
+    const { tokens } = completion.selection.pruning;
+    const delta = (series: string) => count(after, series) - count(before, series);
+    expect(delta('prefsel_pruned_selections_total\\{forecast="none"\\}')).toBe(1);
+    expect(delta('prefsel_pruning_completion_tokens_total\\{kind="billed"\\}')).toBe(tokens.completion);
+    expect(delta('prefsel_pruning_completion_tokens_total\\{kind="saved_estimate"\\}')).toBe(tokens.saved_estimate);
+    expect(tokens.saved_estimate).toBeGreaterThan(0);
+  });
 });
