@@ -7,17 +7,16 @@
  * A per-request deadline and the caller's AbortSignal cancel everything still queued or in flight, scoring included.
  */
 import { assertInBound, type Bound } from '../core/bounds.js';
-import { InvalidRequestError, PrefselError, UpstreamError } from '../core/errors.js';
+import { InvalidRequestError } from '../core/errors.js';
 import type {
   CreateSelectorOptions,
   RetryPolicy,
   SelectCallOptions,
   Selector,
-  SelectorDefaults,
   SelectRequest,
 } from '../core/selector.js';
 import type { PreparedPrompt } from '../core/ports.js';
-import type { CandidateReport, Direction, PreferenceInput, Selection, SelectionOptions } from '../core/types.js';
+import type { Direction, Selection } from '../core/types.js';
 import { candidateParams } from './candidate-params.js';
 import { defaultDirectiveTemplate } from './directive.js';
 import { generateCandidates, type CandidatePlan } from './generate-candidates.js';
@@ -25,22 +24,22 @@ import { admitConversation } from './input-budget.js';
 import { buildNeighbourhood } from './neighbourhood.js';
 import { DEFAULT_ANGLE_ATTRIBUTES, parsePreference, preferenceSchema } from './preference.js';
 import { createRandom } from './prng.js';
-import { rankCandidates, scoreCandidates, sumUsage } from './rank.js';
+import { rankCandidates, scoreCandidates, sumUsage, usableOrThrow } from './rank.js';
 import { openRequestScope } from './request-scope.js';
 import {
-  BASE_DEFAULTS,
   DEFAULT_MAX_K,
   K_RANGE,
+  checkedSelection,
+  resolveDefaults,
   resolveSelection,
   selectionSchema,
   type ResolvedSelection,
 } from './selection-options.js';
 import { createUpstreamRunner } from './upstream-runner.js';
-import { generatePruned } from './prune-schedule.js';
+import { selectPruned } from './select-pruned.js';
 import { PruneForecast } from './prune-forecast.js';
 import { approximateTokens, type TokenCounter } from './stream-candidates.js';
 import type { Generator } from '../core/ports.js';
-import { issuesToError } from './validation.js';
 
 /** Operational defaults of {@link createSelector} (see `CreateSelectorOptions` for what each means). */
 export const OPERATIONAL_DEFAULTS = {
@@ -127,7 +126,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
 
   async function select(request: SelectRequest, callOptions: SelectCallOptions = {}): Promise<Selection> {
     const started = performance.now();
-    const resolved = resolveSelection(defaults, checked(selectionRules, request.selection, 'selection'));
+    const resolved = resolveSelection(defaults, checkedSelection(selectionRules, request.selection, 'selection'));
     const { target, active } = parsePreference(request.preference ?? defaults.preference, {
       attributes,
       angleAttributes,
@@ -161,31 +160,23 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const limit = request.params.max_completion_tokens ?? request.params.max_tokens;
       const prunable = resolved.prune && !(limit != null && limit <= resolved.prune.schedule[0]!);
       if (resolved.prune && prunable && !passThrough && generator.stream) {
-        const { model } = request.params;
-        const { schedule } = resolved.prune;
-        const forecast = resolved.prune.forecast ? forecasts.plan(model, schedule) : undefined;
-        const pruned = await generatePruned({
+        const pruned = await selectPruned({
+          request,
+          prune: resolved.prune,
+          forecasts,
           plans,
           generator: generator as StreamingGenerator,
           runner,
           scorer,
-          messages: request.params.messages,
           target,
           signal: scope.signal,
           prompt,
-          prune: resolved.prune,
-          forecast,
-          n: request.n ?? 1,
           count,
           stallMs: limits.streamStallMs,
           started,
-          onCandidate: callOptions.onCandidate,
-          onCommit: callOptions.onCommit,
+          callOptions,
         });
-        if (forecast?.mode === 'learning') forecasts.observe(model, schedule, pruned.candidates, attributes);
-        const usable = pruned.candidates.filter((c) => c.status === 'ok');
-        if (usable.length === 0) throw noUsableCandidate(pruned.candidates, pruned.failures);
-        const ranked = rankCandidates(usable);
+        const ranked = rankCandidates(usableOrThrow(pruned.candidates, pruned.failures));
         return {
           strategy: resolved.strategy,
           target,
@@ -211,8 +202,7 @@ export function createSelector(options: CreateSelectorOptions): Selector {
         onCandidate: callOptions.onCandidate,
       });
       const generationMs = performance.now() - started;
-      const usable = candidates.filter((c) => c.status === 'ok');
-      if (usable.length === 0) throw noUsableCandidate(candidates, failures);
+      const usable = usableOrThrow(candidates, failures);
       const scoringStarted = performance.now();
       if (!passThrough)
         await scoreCandidates(usable, {
@@ -286,75 +276,4 @@ export function createSelector(options: CreateSelectorOptions): Selector {
   };
 }
 
-/** A request's `selection` through the schema; a failure is a 400 naming the field. */
-function checked(schema: ReturnType<typeof selectionSchema>, input: unknown, param: string): SelectionOptions {
-  if (input === undefined) return {};
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [param] });
-  return parsed.data as SelectionOptions;
-}
-
 type StreamingGenerator = Generator & { stream: NonNullable<Generator['stream']> };
-
-/**
- * Validates partial defaults with the request rules and fills the rest. A bad default is the embedding code's
- * mistake, so it is a `TypeError` (with the same wording a request would get), not an HTTP error.
- */
-function resolveDefaults(
-  partial: Partial<SelectorDefaults>,
-  context: {
-    attributes: string[];
-    angleAttributes: readonly [string, string];
-    selectionRules: ReturnType<typeof selectionSchema>;
-    preferenceRules: ReturnType<typeof preferenceSchema>;
-  },
-): SelectorDefaults {
-  const { preference, ...selection } = partial;
-  const asOptionError = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      throw err instanceof InvalidRequestError ? new TypeError(err.message, { cause: err }) : err;
-    }
-  };
-  asOptionError(() => checked(context.selectionRules, selection, 'defaults'));
-  const fallback: PreferenceInput = context.angleAttributes.every((a) => context.attributes.includes(a))
-    ? { angle_deg: 0 }
-    : { [context.attributes[0] ?? '']: 1 };
-  const resolvedPreference = preference ?? fallback;
-  asOptionError(() =>
-    parsePreference(resolvedPreference, {
-      attributes: context.attributes,
-      angleAttributes: context.angleAttributes,
-      schema: context.preferenceRules,
-      param: 'defaults.preference',
-    }),
-  );
-  const defaults: SelectorDefaults = { ...BASE_DEFAULTS, ...selection, preference: resolvedPreference };
-  return Object.freeze(defaults);
-}
-
-/** The one error for "nothing to rank": the upstream's own error when every call failed, else a 502. */
-function noUsableCandidate(candidates: CandidateReport[], failures: Map<number, unknown>): PrefselError {
-  const failed = candidates.filter((c) => c.status === 'failed');
-  if (failed.length === candidates.length) {
-    // A client error (bad model, bad parameter) explains the others; otherwise report the first failure.
-    const clientError = failed.find(
-      (c) => c.error?.status != null && c.error.status >= 400 && c.error.status < 500 && c.error.status !== 429,
-    );
-    const pick = clientError ?? failed[0]!;
-    const err = failures.get(pick.index);
-    const prefix = candidates.length > 1 ? `All ${candidates.length} candidate calls failed. ` : '';
-    if (err instanceof UpstreamError)
-      return new UpstreamError(`${prefix}${err.message}`, err.upstreamStatus, { headers: err.headers, cause: err });
-    if (err instanceof PrefselError) return err;
-    return new UpstreamError(`${prefix}${pick.error?.message ?? 'unknown error'}`, null, { cause: err });
-  }
-  const excluded = candidates.length - failed.length;
-  return new UpstreamError(
-    `The upstream gave no usable answer: ${excluded} of ${candidates.length} candidates were blank or only chat-template tags` +
-      (failed.length > 0 ? `, ${failed.length} failed (${failed[0]!.error?.message ?? 'unknown error'})` : '') +
-      '.',
-    200,
-  );
-}

@@ -4,7 +4,7 @@
  * ORIGINAL target direction (not the candidate's own, as in the authors' `pick_best`), and a deterministic ranking:
  * projection descending, then smaller offset from the target, then lower index.
  */
-import { isAbortError, PrefselError, ScorerError } from '../core/errors.js';
+import { isAbortError, PrefselError, ScorerError, UpstreamError } from '../core/errors.js';
 import type { ChatCompletionMessageParam, CompletionUsage } from '../core/openai.js';
 import type { PreparedPrompt, Scorer } from '../core/ports.js';
 import type { CandidateReport, Direction } from '../core/types.js';
@@ -120,4 +120,45 @@ export function sumUsage(candidates: readonly CandidateReport[]): CompletionUsag
     total.total_tokens += usage.total_tokens;
   }
   return total;
+}
+
+/**
+ * The candidates a selection can rank: those generated ok (not failed, excluded or pruned).
+ * @throws the one error for "nothing to rank" when there are none (see below).
+ */
+export function usableOrThrow(
+  candidates: readonly CandidateReport[],
+  failures: ReadonlyMap<number, unknown>,
+): CandidateReport[] {
+  const usable = candidates.filter((c) => c.status === 'ok');
+  if (usable.length === 0) throw noUsableCandidate(candidates, failures);
+  return usable;
+}
+
+/** The one error for "nothing to rank": the upstream's own error when every call failed, else a 502. */
+function noUsableCandidate(
+  candidates: readonly CandidateReport[],
+  failures: ReadonlyMap<number, unknown>,
+): PrefselError {
+  const failed = candidates.filter((c) => c.status === 'failed');
+  if (failed.length === candidates.length) {
+    // A client error (bad model, bad parameter) explains the others; otherwise report the first failure.
+    const clientError = failed.find(
+      (c) => c.error?.status != null && c.error.status >= 400 && c.error.status < 500 && c.error.status !== 429,
+    );
+    const pick = clientError ?? failed[0]!;
+    const err = failures.get(pick.index);
+    const prefix = candidates.length > 1 ? `All ${candidates.length} candidate calls failed. ` : '';
+    if (err instanceof UpstreamError)
+      return new UpstreamError(`${prefix}${err.message}`, err.upstreamStatus, { headers: err.headers, cause: err });
+    if (err instanceof PrefselError) return err;
+    return new UpstreamError(`${prefix}${pick.error?.message ?? 'unknown error'}`, null, { cause: err });
+  }
+  const excluded = candidates.length - failed.length;
+  return new UpstreamError(
+    `The upstream gave no usable answer: ${excluded} of ${candidates.length} candidates were blank or only chat-template tags` +
+      (failed.length > 0 ? `, ${failed.length} failed (${failed[0]!.error?.message ?? 'unknown error'})` : '') +
+      '.',
+    200,
+  );
 }

@@ -7,14 +7,17 @@
  * default.
  */
 import type { Bound } from '../core/bounds.js';
+import { InvalidRequestError } from '../core/errors.js';
 import type { SelectorDefaults } from '../core/selector.js';
 import {
   STRATEGIES,
   type DirectivePlacement,
   type NeighbourhoodMode,
+  type PreferenceInput,
   type SelectionOptions,
   type StrategyName,
 } from '../core/types.js';
+import { parsePreference, type preferenceSchema } from './preference.js';
 import { pruneRule, resolvePrune, type ResolvedPrune } from './prune-options.js';
 import { issuesToError, numberRule, oneOfRule, optionsObject } from './validation.js';
 
@@ -119,4 +122,54 @@ export function resolveSelection(defaults: SelectorDefaults, options: SelectionO
     placement: options.directive_placement ?? defaults.directive_placement,
     prune: resolvePrune(options.prune, defaults.prune),
   };
+}
+
+/** A request's `selection` through the schema; a failure is a 400 naming the field. */
+export function checkedSelection(
+  schema: ReturnType<typeof selectionSchema>,
+  input: unknown,
+  param: string,
+): SelectionOptions {
+  if (input === undefined) return {};
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw issuesToError(parsed.error.issues, { prefix: [param] });
+  return parsed.data as SelectionOptions;
+}
+
+/**
+ * Validates partial defaults with the request rules and fills the rest. A bad default is the embedding code's
+ * mistake, so it is a `TypeError` (with the same wording a request would get), not an HTTP error.
+ */
+export function resolveDefaults(
+  partial: Partial<SelectorDefaults>,
+  context: {
+    attributes: string[];
+    angleAttributes: readonly [string, string];
+    selectionRules: ReturnType<typeof selectionSchema>;
+    preferenceRules: ReturnType<typeof preferenceSchema>;
+  },
+): SelectorDefaults {
+  const { preference, ...selection } = partial;
+  const asOptionError = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      throw err instanceof InvalidRequestError ? new TypeError(err.message, { cause: err }) : err;
+    }
+  };
+  asOptionError(() => checkedSelection(context.selectionRules, selection, 'defaults'));
+  const fallback: PreferenceInput = context.angleAttributes.every((a) => context.attributes.includes(a))
+    ? { angle_deg: 0 }
+    : { [context.attributes[0] ?? '']: 1 };
+  const resolvedPreference = preference ?? fallback;
+  asOptionError(() =>
+    parsePreference(resolvedPreference, {
+      attributes: context.attributes,
+      angleAttributes: context.angleAttributes,
+      schema: context.preferenceRules,
+      param: 'defaults.preference',
+    }),
+  );
+  const defaults: SelectorDefaults = { ...BASE_DEFAULTS, ...selection, preference: resolvedPreference };
+  return Object.freeze(defaults);
 }
