@@ -100,15 +100,16 @@ export interface QualityCell extends Omit<QualityCellSpec, 'n'> {
   /** Share of pruned runs that committed to the winner before it finished (its answer could stream early). */
   committedShare: number;
   /**
-   * `prune.forecast` cells: learning runs made on separate training prompts before the cell (the forecast's warm-up,
-   * not counted in its figures), and the share of the cell's own runs that were learning runs (uncut; counted).
+   * `prune.forecast` cells: learning runs its world's forecast made on separate training prompts before the cell (the
+   * warm-up, not counted in its figures; an earlier cell of the same world may have made them), and the share of the
+   * cell's own runs that were learning runs (uncut; counted).
    */
   forecast?: { warmupRuns: number; learningShare: number };
 }
 
 /** Selectors per simulated world (ρ, length), sharing one scorer. */
 export class QualityRig {
-  private readonly rigs = new Map<string, { selector: Selector; generator: SimGenerator }>();
+  private readonly rigs = new Map<string, { selector: Selector; generator: SimGenerator; warmupRuns: number }>();
   /** Full-RPS results per (k, length, ρ, placement, prompt): the schedule sweep reuses them. */
   private readonly fullRuns = new Map<string, Promise<{ truth: number; index: number; tokens: number }>>();
 
@@ -130,7 +131,11 @@ export class QualityRig {
         keepTexts: pruner !== 'model',
       });
       const scorer = pruner === 'model' ? this.scorer : oracleScorer(this.scorer, { generator, pruner });
-      rig = { generator, selector: createSelector({ generator, scorer, maxConcurrentUpstream: 512, maxK: 16 }) };
+      rig = {
+        generator,
+        selector: createSelector({ generator, scorer, maxConcurrentUpstream: 512, maxK: 16 }),
+        warmupRuns: 0,
+      };
       this.rigs.set(key, rig);
     }
     return rig;
@@ -172,10 +177,13 @@ export class QualityRig {
   /**
    * A forecast learns from uncut runs before it is used. Like a deployment's first requests, these run here on
    * prompts of their own (ids from {@link TRAINING_PROMPTS}, never the cell's), until the forecast is in use.
-   * @returns the learning runs made.
+   * A world's forecast is shared by its cells (one selector per world, as one server), so a later cell may find it
+   * learned already.
+   * @returns the learning runs this world's forecast has made on training prompts so far.
    */
   private async warm(spec: QualityCellSpec): Promise<number> {
     if (typeof spec.prune !== 'object' || !spec.prune.forecast) return 0;
+    const world = this.rig(spec.length, spec.rho, spec.pruner);
     const prompts = promptSet(this.world.concurrency * 64, TRAINING_PROMPTS);
     let learned = 0;
     let next = 0;
@@ -191,7 +199,8 @@ export class QualityRig {
         }
       },
     );
-    return learned;
+    world.warmupRuns += learned;
+    return world.warmupRuns;
   }
 
   private full(spec: QualityCellSpec, prompt: BenchPrompt) {
