@@ -108,6 +108,20 @@ describe('PruneForecast: when a request learns', () => {
     expect(plan.forecast(64, [50, 25], [1, 0])).toHaveLength(2); // 30 rows from candidates 1–3
     expect(plan.forecast(128, [50, 25], [1, 0])).toBeUndefined();
   });
+
+  it('never learns from a non-finite score, and never forecasts one', () => {
+    const forecast = new PruneForecast({ minRuns: 5, share: 0 });
+    const rand = random(6);
+    for (let i = 0; i < 5; i++) {
+      const run = learningRun(rand);
+      run[0]!.scores = { helpfulness: Number.NaN, verbosity: 10 };
+      forecast.observe('m', SCHEDULE, run, ATTRIBUTES);
+    }
+    const plan = forecast.plan('m', SCHEDULE);
+    if (plan.mode !== 'forecasting') throw new Error('still learning');
+    expect(plan.forecast(64, [50, 25], [1, 0])!.every(Number.isFinite)).toBe(true);
+    expect(plan.forecast(64, [Number.POSITIVE_INFINITY, 25], [1, 0])).toBeUndefined();
+  });
 });
 
 describe('PruneForecast: what it forecasts', () => {

@@ -93,7 +93,8 @@ export class PruneForecast implements PruneForecaster {
         const sums = this.touch(key(model, point))?.sums;
         // Too few answers ever reached this point in learning runs to fit a map: raw scores rank here.
         if (!sums || sums.rows < MIN_ROWS_PER_FEATURE * sums.p) return undefined;
-        return predict(sums, [...scores, ...direction], this.settings.ridge);
+        const final = predict(sums, [...scores, ...direction], this.settings.ridge);
+        return final.every(Number.isFinite) ? final : undefined;
       },
     };
   }
@@ -115,10 +116,12 @@ export class PruneForecast implements PruneForecaster {
         const partial = c.partials?.find((p) => p.round === round && !p.finished);
         if (c.status !== 'ok' || !partial || !c.scores) continue;
         const direction = c.direction?.vector ?? attributes.map(() => 0);
-        rows.push({
+        const row = {
           x: [...attributes.map((a) => partial.scores[a] ?? 0), ...direction],
           y: attributes.map((a) => c.scores![a] ?? 0),
-        });
+        };
+        // One non-finite score would poison the sums for good.
+        if ([...row.x, ...row.y].every(Number.isFinite)) rows.push(row);
       }
       const map = this.map(key(model, point));
       map.runs++;
