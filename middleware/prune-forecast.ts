@@ -21,6 +21,7 @@
  */
 import type { ForecastPlan, PruneForecaster } from '../core/selector.js';
 import type { CandidateReport } from '../core/types.js';
+import { solveSpd } from './profiles/linalg.js';
 
 /** Defaults of {@link PruneForecast}; the server and library both use them. */
 export const PRUNE_FORECAST_DEFAULTS = {
@@ -61,8 +62,8 @@ interface Sums {
   /** Σ x̃ x̃ᵀ (p×p) and Σ x̃ ỹᵀ (p×d), x̃ and ỹ centred on their request's means. */
   xx: Float64Array;
   xy: Float64Array;
-  /** The fitted map, recomputed after new rows. */
-  fitted?: { w: Float64Array; b: Float64Array } | undefined;
+  /** The fitted map (null: unsolvable), recomputed after new rows. */
+  fitted?: { w: number[]; b: number[] } | null | undefined;
 }
 
 /** Learns and applies the partial → final score maps (see the module doc). One per selector. */
@@ -94,7 +95,7 @@ export class PruneForecast implements PruneForecaster {
         // Too few answers ever reached this point in learning runs to fit a map: raw scores rank here.
         if (!sums || sums.rows < MIN_ROWS_PER_FEATURE * sums.p) return undefined;
         const final = predict(sums, [...scores, ...direction], this.settings.ridge);
-        return final.every(Number.isFinite) ? final : undefined;
+        return final?.every(Number.isFinite) ? final : undefined;
       },
     };
   }
@@ -197,53 +198,41 @@ function columnMeans(rows: number[][]): number[] {
   return rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
 }
 
-/** ŷ = ȳ + (x − x̄) W, with W the ridge solution of the centred sums: slopes within requests, level over all rows. */
-function predict(m: Sums, x: number[], ridge: number): number[] {
-  m.fitted ??= fit(m, ridge);
+/**
+ * ŷ = ȳ + (x − x̄) W, with W the ridge solution of the centred sums: slopes within requests, level over all rows.
+ * Undefined when the sums cannot be solved (the floor below makes that a non-finite sum, which is never learned).
+ */
+function predict(m: Sums, x: number[], ridge: number): number[] | undefined {
+  if (m.fitted === undefined) m.fitted = fit(m, ridge);
+  if (m.fitted === null) return undefined;
   const { w, b } = m.fitted;
-  return Array.from(b, (bj, j) => x.reduce((s, xi, i) => s + xi * w[i * m.d + j]!, bj));
+  return b.map((bj, j) => x.reduce((s, xi, i) => s + xi * w[i * m.d + j]!, bj));
 }
 
-function fit(m: Sums, ridge: number): { w: Float64Array; b: Float64Array } {
+function fit(m: Sums, ridge: number): { w: number[]; b: number[] } | null {
   const { p, d } = m;
-  const a = Float64Array.from(m.xx);
+  const a = Array.from(m.xx);
   let trace = 0;
   for (let i = 0; i < p; i++) trace += a[i * p + i]!;
   // Ridge scaled per feature; the tiny floor keeps a feature that never varies (an unused attribute) solvable.
   for (let i = 0; i < p; i++) a[i * p + i]! += ridge * a[i * p + i]! + 1e-9 * (trace / p + 1);
-  const w = solve(a, m.xy, p, d);
-  const b = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
+  const w = new Array<number>(p * d);
+  try {
+    for (let j = 0; j < d; j++) {
+      const column = solveSpd(
+        a,
+        Array.from({ length: p }, (_, i) => m.xy[i * d + j]!),
+      );
+      column.forEach((v, i) => (w[i * d + j] = v));
+    }
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+  const b = Array.from({ length: d }, (_, j) => {
     let v = m.sy[j]! / m.rows;
     for (let i = 0; i < p; i++) v -= (m.sx[i]! / m.rows) * w[i * d + j]!;
-    b[j] = v;
-  }
+    return v;
+  });
   return { w, b };
-}
-
-/** Solves A W = B for symmetric positive definite A (p×p) by Cholesky; B is p×d. */
-export function solve(a: Float64Array, bm: Float64Array, p: number, d: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * p + k]! * l[j * p + k]!;
-      l[i * p + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / l[j * p + j]!;
-    }
-  }
-  const w = new Float64Array(p * d);
-  for (let c = 0; c < d; c++) {
-    const z = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let s = bm[i * d + c]!;
-      for (let k = 0; k < i; k++) s -= l[i * p + k]! * z[k]!;
-      z[i] = s / l[i * p + i]!;
-    }
-    for (let i = p - 1; i >= 0; i--) {
-      let s = z[i]!;
-      for (let k = i + 1; k < p; k++) s -= l[k * p + i]! * w[k * d + c]!;
-      w[i * d + c] = s / l[i * p + i]!;
-    }
-  }
-  return w;
 }
