@@ -161,20 +161,23 @@ export function createSelector(options: CreateSelectorOptions): Selector {
       const prunable = resolved.prune && !(limit != null && limit <= resolved.prune.schedule[0]!);
       if (resolved.prune && prunable && !passThrough && generator.stream) {
         const pruned = await selectPruned({
-          request,
-          prune: resolved.prune,
+          model: request.params.model,
           forecasts,
           plans,
           generator: generator as StreamingGenerator,
           runner,
           scorer,
+          messages: request.params.messages,
           target,
           signal: scope.signal,
           prompt,
+          prune: resolved.prune,
+          n: request.n ?? 1,
           count,
           stallMs: limits.streamStallMs,
           started,
-          callOptions,
+          onCandidate: callOptions.onCandidate,
+          onCommit: callOptions.onCommit,
         });
         const ranked = rankCandidates(usableOrThrow(pruned.candidates, pruned.failures));
         return {

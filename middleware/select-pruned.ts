@@ -4,56 +4,22 @@
  * forecasts learns (runs uncut, then teaches the forecast from its partial and final scores) or ranks partial answers
  * by forecasts, as `PruneForecaster.plan` decides for its upstream model and schedule.
  */
-import type { Generator, PreparedPrompt, Scorer } from '../core/ports.js';
-import type { PruneForecaster, SelectCallOptions, SelectRequest } from '../core/selector.js';
-import type { Direction } from '../core/types.js';
-import type { CandidatePlan } from './generate-candidates.js';
-import type { ResolvedPrune } from './prune-options.js';
-import { generatePruned, type PrunedGeneration } from './prune-schedule.js';
-import type { TokenCounter } from './stream-candidates.js';
-import type { UpstreamRunner } from './upstream-runner.js';
+import type { PruneForecaster } from '../core/selector.js';
+import { generatePruned, type GeneratePrunedOptions, type PrunedGeneration } from './prune-schedule.js';
 
-/** What {@link selectPruned} needs from the selector and the request. */
-export interface SelectPrunedOptions {
-  request: SelectRequest;
-  prune: ResolvedPrune;
+/** The schedule's options, less the forecast plan, which is decided here. */
+export interface SelectPrunedOptions extends Omit<GeneratePrunedOptions, 'forecast'> {
+  /** The request's upstream model: forecasts are learned per model. */
+  model: string;
   forecasts: PruneForecaster;
-  plans: readonly CandidatePlan[];
-  generator: Generator & { stream: NonNullable<Generator['stream']> };
-  runner: UpstreamRunner;
-  scorer: Scorer;
-  target: Direction;
-  signal: AbortSignal;
-  prompt: PreparedPrompt | undefined;
-  count: TokenCounter;
-  stallMs: number;
-  started: number;
-  callOptions: SelectCallOptions;
 }
 
 /** Generates the candidates with pruning; a learning run's scores then teach the forecast. */
 export async function selectPruned(options: SelectPrunedOptions): Promise<PrunedGeneration> {
-  const { request, prune, forecasts, callOptions } = options;
-  const { model } = request.params;
+  const { model, forecasts, ...schedule } = options;
+  const { prune } = schedule;
   const forecast = prune.forecast ? forecasts.plan(model, prune.schedule) : undefined;
-  const pruned = await generatePruned({
-    plans: options.plans,
-    generator: options.generator,
-    runner: options.runner,
-    scorer: options.scorer,
-    messages: request.params.messages,
-    target: options.target,
-    signal: options.signal,
-    prompt: options.prompt,
-    prune,
-    forecast,
-    n: request.n ?? 1,
-    count: options.count,
-    stallMs: options.stallMs,
-    started: options.started,
-    onCandidate: callOptions.onCandidate,
-    onCommit: callOptions.onCommit,
-  });
+  const pruned = await generatePruned({ ...schedule, forecast });
   if (forecast?.mode === 'learning')
     forecasts.observe(model, prune.schedule, pruned.candidates, options.scorer.attributes);
   return pruned;
